@@ -2,8 +2,14 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs nothing running; `integration` talks to the real Redis and
 // Kafka that test/setup/services.ts brings up (or finds through REDIS_URL / KAFKA_BROKERS).
+// In CI a JSON report is written too, so .ci/run can print one "N passed, N failed" line.
+const reporters: Array<string | [string, Record<string, unknown>]> = process.env.CI
+  ? ["default", ["json", { outputFile: ".cache/ci/vitest.json" }]]
+  : ["default"];
+
 export default defineConfig({
   test: {
+    reporters,
     projects: [
       {
         test: {
