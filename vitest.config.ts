@@ -20,6 +20,8 @@ export default defineConfig({
             "workers/**/*.test.ts",
             "infra/**/*.test.ts",
             "scripts/**/*.test.ts",
+            "tools/**/*.test.ts",
+            "bench/**/*.test.ts",
             "test/unit/**/*.test.ts",
           ],
           exclude: ["**/node_modules/**", "**/*.int.test.ts"],
