@@ -154,9 +154,14 @@ function firstInvalidUtf8(b: Uint8Array): number {
  * Returns "" when there is no MSH or no MSH-18, which means the UTF-8 default.
  */
 function readMsh18(b: Uint8Array): string {
+  // The first line starting with MSH: a batch file begins with FHS/BHS, which declare no charset.
   let i = 0;
-  while (i < b.length && (b[i] === 0x0d || b[i] === 0x0a || b[i] === 0x20 || b[i] === 0x0b)) i++;
-  if (b[i] !== 0x4d || b[i + 1] !== 0x53 || b[i + 2] !== 0x48) return "";
+  while (i < b.length) {
+    while (i < b.length && (b[i] === 0x0d || b[i] === 0x0a || b[i] === 0x20 || b[i] === 0x0b)) i++;
+    if (b[i] === 0x4d && b[i + 1] === 0x53 && b[i + 2] === 0x48) break;
+    while (i < b.length && b[i] !== 0x0d && b[i] !== 0x0a) i++;
+  }
+  if (i >= b.length) return "";
   const sep = b[i + 3];
   const rep = b[i + 5];
   if (sep === undefined) return "";
