@@ -52,10 +52,16 @@ export const VendorProfileSchema = z.strictObject({
       types: z.array(z.string().min(1)).optional(),
       /** Take this PID-3 repetition (1-based) when the rules above are absent or find nothing. */
       repetition: z.number().int().positive().optional(),
-      /** Authority used in the patient key when the chosen identifier carries none. */
+      /** Authority written into the primary identifier (and so the patient key) when it carries none. */
       defaultAuthority: z.string().min(1).optional(),
+      /**
+       * When true, a message in which no identifier matches `authorities`/`types`/`repetition`
+       * is rejected (code `required` at PID-3) instead of falling back to the first identifier,
+       * so a patient's events never change partition key.
+       */
+      required: z.boolean().default(false),
     })
-    .default({ types: ["MR"] }),
+    .prefault({ types: ["MR"] }),
   /** Paths tried in order for `AdtEvent.facility`; the first non-empty wins. */
   facility: z.array(Hl7Path).min(1).default(["MSH-4.1"]),
   /** Paths that must be non-empty, on top of the built-in MSH-9/MSH-10 checks. */
