@@ -35,11 +35,11 @@ const delimiters: fc.Arbitrary<Hl7Delimiters> = fc.oneof(
       minLength: 5,
       maxLength: 5,
     })
-    .map(([field, component, repetition, escape, subcomponent]) => ({
+    .map(([field, component, repetition, esc, subcomponent]) => ({
       field: field!,
       component: component!,
       repetition: repetition!,
-      escape: escape!,
+      escape: esc!,
       subcomponent: subcomponent!,
     })),
 );
