@@ -49,12 +49,20 @@ export function parseIngestJob(data: unknown): IngestJob {
 }
 
 /**
+ * Name of the workers' backoff strategy (workers/backoff.ts): exponential from `delay`, capped
+ * (60 s by default), and ending after RETRY_FOR_HOURS counted from the enqueue. BullMQ's
+ * built-in "exponential" cannot be capped, so the jobs name a custom strategy.
+ */
+export const INGEST_BACKOFF_TYPE = "adt-capped-exponential";
+
+/**
  * Retry policy for ingest jobs: Kafka outages must not lose anything, so retries continue for
  * hours with exponential backoff (capped by the worker's backoff strategy) before a job fails.
+ * `attempts` is only a ceiling: the workers' strategy stops retrying after RETRY_FOR_HOURS.
  */
 export const INGEST_JOB_OPTIONS = {
-  attempts: 200,
-  backoff: { type: "exponential" as const, delay: 1000 },
+  attempts: 1_000_000,
+  backoff: { type: INGEST_BACKOFF_TYPE, delay: 1000 },
   removeOnComplete: { age: 3600, count: 10_000 },
   // Failed jobs are kept: the replay command re-drives them after a fix.
   removeOnFail: false,
