@@ -8,6 +8,8 @@ export interface BuildOptions {
   outdir?: string;
   /** Off only in tests that look at one property and want speed; CI always checks. */
   compliancePacks?: boolean;
+  /** Off only in the test that proves the packs really report without the acknowledgements. */
+  suppressions?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export function buildApp(
       description: `adt-stream ${config.stage}: HL7 ADT ingest (edge, queue, workers, MSK, Databricks access)`,
       terminationProtection: config.stage === "prod",
     });
-    applySuppressions(stack);
+    if (options.suppressions !== false) applySuppressions(stack);
     return stack;
   });
   if (options.compliancePacks !== false) applyCompliancePacks(app);

@@ -21,13 +21,18 @@ export function applyCompliancePacks(app: App): void {
 export interface Finding {
   plugin: string;
   rule: string;
+  severity: string;
   paths: string[];
 }
 
 interface ReportJson {
   pluginReports?: Array<{
-    summary?: { pluginName?: string; status?: string };
-    violations?: Array<{ ruleName?: string; violatingConstructs?: Array<{ constructPath?: string }> }>;
+    pluginName?: string;
+    violations?: Array<{
+      ruleName?: string;
+      severity?: string;
+      violatingConstructs?: Array<{ constructPath?: string }>;
+    }>;
   }>;
 }
 
@@ -37,15 +42,16 @@ interface ReportJson {
  * @example const failures = reportedFindings("infra/aws/cdk.out");
  */
 export function reportedFindings(assemblyDir: string): Finding[] {
-  const file = join(assemblyDir, "policy-validation-report.json");
+  const file = join(assemblyDir, "validation-report.json");
   if (!existsSync(file)) return [];
   const report = JSON.parse(readFileSync(file, "utf8")) as ReportJson;
   const out: Finding[] = [];
   for (const r of report.pluginReports ?? []) {
     for (const v of r.violations ?? []) {
       out.push({
-        plugin: r.summary?.pluginName ?? "?",
+        plugin: r.pluginName ?? "?",
         rule: v.ruleName ?? "?",
+        severity: v.severity ?? "error",
         paths: (v.violatingConstructs ?? []).map((c) => c.constructPath ?? "?"),
       });
     }
