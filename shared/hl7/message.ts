@@ -195,8 +195,8 @@ export class Hl7Message {
     const seps = this.#separators(index);
     let k = 0;
     while (k < seps.length && seps[k]! < offset) k++;
-    // k separators precede the offset: field k-1 (non-MSH) or k (MSH, where MSH-1 is a separator).
-    return this.#names[index] === "MSH" ? Math.max(1, k) : k;
+    // k separators precede the offset: field k, or k + 1 in MSH, whose first separator is MSH-1.
+    return this.#names[index] === "MSH" ? k + 1 : k;
   }
 
   #separators(index: number): readonly number[] {
