@@ -7,12 +7,12 @@ const DELIMITER_POOL = [..."|^~\\&#!$%*+,-./:;<=>?@[]_`{}'\"()"];
 
 const delimitersArb: fc.Arbitrary<Hl7Delimiters> = fc
   .tuple(fc.shuffledSubarray(DELIMITER_POOL, { minLength: 6, maxLength: 6 }), fc.boolean())
-  .map(([[field, component, repetition, escape, subcomponent, truncation], withTruncation]) => {
+  .map(([[field, component, repetition, escapeChar, subcomponent, truncation], withTruncation]) => {
     const d = {
       field: field!,
       component: component!,
       repetition: repetition!,
-      escape: escape!,
+      escape: escapeChar!,
       subcomponent: subcomponent!,
     };
     return withTruncation ? { ...d, truncation: truncation! } : d;
