@@ -213,6 +213,12 @@ export class Compute extends Construct {
         VENDOR_PROFILES: c.vendorProfilesPath,
         WORKER_CONCURRENCY: String(c.workers.concurrency),
         METRICS_PORT: String(c.workers.metricsPort),
+        // Queue figures as EMF log lines: the autoscaling policy and alarms read them.
+        CLOUDWATCH_EMF: "true",
+        // In prod the topic-admin task creates topics; producers only check they exist.
+        KAFKA_CREATE_TOPICS: String(props.allowCreateTopic),
+        KAFKA_PARTITIONS: String(props.kafka.partitions),
+        KAFKA_REPLICATION: "3",
       },
       secrets: redisSecret,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "workers", logGroup: logGroup("Workers") }),
@@ -255,6 +261,7 @@ export class Compute extends Construct {
         ...kafkaEnv,
         TOPIC_VENDORS: props.kafka.vendors.join(","),
         TOPIC_PARTITIONS: String(props.kafka.partitions),
+        TOPIC_REPLICATION: "3",
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "topic-admin", logGroup: logGroup("TopicAdmin") }),
     });
