@@ -72,6 +72,12 @@ describe("buildAck", () => {
     expect(m.get("MSA-2")).toBe("C9");
   });
 
+  it("drops control characters copied from a corrupt header, so the ACK stays readable", () => {
+    const corrupt = "MSH|^~\\&|EP\u0000IC|HOSP|ME|HE\u000bRE|x||ADT^A01|C\u00079|P|2.4";
+    const m = parseMessage(buildAck(corrupt, "AR", { now: NOW, controlId: "Z" }));
+    expect([m.get("MSH-4"), m.get("MSH-5"), m.get("MSA-2")]).toEqual(["HERE", "EPIC", "C9"]);
+  });
+
   it("still answers when no MSH can be found at all", () => {
     const m = parseMessage(
       buildAck("not hl7", "AR", {

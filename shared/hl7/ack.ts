@@ -4,6 +4,9 @@ import { escapeHl7 } from "./escape.ts";
 import { type Hl7Header, readHeader } from "./header.ts";
 import type { Hl7Message } from "./message.ts";
 
+// C0 controls except tab, and DEL (the same set parseMessage rejects).
+const CONTROL_CHARS = /[^\t\x20-\x7e\x80-\uffff]/g;
+
 /** MSA-1: original mode (AA/AE/AR) and enhanced-mode accept acknowledgements (CA/CE/CR). */
 export type AckCode = "AA" | "AE" | "AR" | "CA" | "CE" | "CR";
 
@@ -57,8 +60,12 @@ export function buildAck(
   const header = headerOf(original);
   const d = header?.delimiters ?? DEFAULT_DELIMITERS;
   // When the original delimiters were unreadable, its fields are plain text to us: escape them.
-  const copy = (raw: string | undefined): string =>
-    raw === undefined ? "" : header?.delimitersValid === false ? escapeHl7(raw, d) : raw;
+  // Control characters are dropped: copied into the ACK they would make the ACK itself unreadable.
+  const copy = (raw: string | undefined): string => {
+    if (raw === undefined) return "";
+    const clean = raw.replace(CONTROL_CHARS, "");
+    return header?.delimitersValid === false ? escapeHl7(clean, d) : clean;
+  };
   const trigger = header?.triggerEvent ?? "";
   const type = trigger === "" ? "ACK" : `ACK${d.component}${copy(trigger)}${d.component}ACK`;
   const version = header?.version || options.defaultVersion || "2.5";
