@@ -364,12 +364,12 @@ describe("missing and malformed fields", () => {
     });
     const err = mapErr(raw);
     expect(err.issues.map((i) => `${i.path} ${i.code}`)).toEqual([
+      "EVN-2 invalid_timestamp",
       "MRG missing_segment",
-      "PID-30 invalid_value",
       "PID-7 invalid_date",
       "PID-29 invalid_timestamp",
+      "PID-30 invalid_value",
       "PV1-44 invalid_timestamp",
-      "EVN-2 invalid_timestamp",
     ]);
     const everything = `${err.message} ${JSON.stringify(err.issues)}`;
     for (const value of ["20241301", "19810229", "2024x", "maybe", "202407021260", "MRN123", "Doe", "John"]) {

@@ -291,6 +291,30 @@ export function toAdtEvent(msg: MessageReader, profile: VendorProfile, ingest: I
     m.issue("MSH-4", AdtIssueCode.FACILITY_NOT_ALLOWED, "sending facility not allowed by the vendor profile");
   }
 
+  // Header and event first, so issues come out roughly in message order.
+  const header: AdtEvent["header"] = {
+    messageType: messageType ?? "",
+    trigger: trigger ?? "",
+    structure: msh ? text(msh.get("9.3")) : null,
+    controlId: controlId ?? "",
+    version: msh ? text(msh.get("12.1")) : null,
+    sentAt: msh ? m.timestamp(msh, "MSH", 7) : null,
+    sendingApplication: msh ? m.hd(msh, "3") : null,
+    sendingFacility,
+    receivingApplication: msh ? m.hd(msh, "5") : null,
+    receivingFacility: msh ? m.hd(msh, "6") : null,
+    processingId: msh ? text(msh.get("11.1")) : null,
+  };
+
+  const event: AdtEvent["event"] = {
+    kind:
+      (trigger === null ? undefined : (profile.eventKinds[trigger] ?? KIND_BY_TRIGGER[trigger])) ?? "other",
+    recordedAt: evn ? m.timestamp(evn, "EVN", 2) : null,
+    occurredAt: evn ? m.timestamp(evn, "EVN", 6) : null,
+    reason: evn ? text(evn.get("4.1")) : null,
+    operator: evn ? m.xcn(evn, 5) : null,
+  };
+
   for (const path of profile.required) {
     if (text(msg.get(path)) === null) m.issue(path, AdtIssueCode.REQUIRED, "required by the vendor profile");
   }
@@ -313,6 +337,8 @@ export function toAdtEvent(msg: MessageReader, profile: VendorProfile, ingest: I
     if (primary !== null && primary.authority === null && defaultAuthority !== undefined) {
       primary = { ...primary, authority: defaultAuthority };
     }
+    const birthDate = m.date(pid, "PID", 7);
+    const deathAt = m.timestamp(pid, "PID", 29);
     const deathFlag = text(pid.get("30"));
     let deceased: boolean | null = null;
     if (deathFlag === "Y") deceased = true;
@@ -326,13 +352,13 @@ export function toAdtEvent(msg: MessageReader, profile: VendorProfile, ingest: I
       identifiers: ids.map((i) => i.identifier),
       primaryIdentifier: primary,
       name: m.xpn(pid, 5),
-      birthDate: m.date(pid, "PID", 7),
+      birthDate,
       sex: text(pid.get("8.1")),
       address: m.xad(pid, 11),
       phones,
       language: text(pid.get("15.1")),
       deceased,
-      deathAt: m.timestamp(pid, "PID", 29),
+      deathAt,
     };
   }
 
@@ -374,29 +400,6 @@ export function toAdtEvent(msg: MessageReader, profile: VendorProfile, ingest: I
     facility = text(msg.get(path));
     if (facility !== null) break;
   }
-
-  const header: AdtEvent["header"] = {
-    messageType: messageType ?? "",
-    trigger: trigger ?? "",
-    structure: msh ? text(msh.get("9.3")) : null,
-    controlId: controlId ?? "",
-    version: msh ? text(msh.get("12.1")) : null,
-    sentAt: msh ? m.timestamp(msh, "MSH", 7) : null,
-    sendingApplication: msh ? m.hd(msh, "3") : null,
-    sendingFacility,
-    receivingApplication: msh ? m.hd(msh, "5") : null,
-    receivingFacility: msh ? m.hd(msh, "6") : null,
-    processingId: msh ? text(msh.get("11.1")) : null,
-  };
-
-  const event: AdtEvent["event"] = {
-    kind:
-      (trigger === null ? undefined : (profile.eventKinds[trigger] ?? KIND_BY_TRIGGER[trigger])) ?? "other",
-    recordedAt: evn ? m.timestamp(evn, "EVN", 2) : null,
-    occurredAt: evn ? m.timestamp(evn, "EVN", 6) : null,
-    reason: evn ? text(evn.get("4.1")) : null,
-    operator: evn ? m.xcn(evn, 5) : null,
-  };
 
   const ext = extensions(msg, profile, m);
 

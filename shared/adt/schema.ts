@@ -95,9 +95,11 @@ export const ClinicianSchema = z.object({
 });
 
 export const LocationSchema = z.object({
-  pointOfCare: str("PL.1 point of care (nursing unit, clinic)."),
-  room: str("PL.2 room."),
-  bed: str("PL.3 bed."),
+  pointOfCare: str(
+    "PL.1 point of care (nursing unit, clinic); IS up to v2.6, HD from v2.7 (its namespace id).",
+  ),
+  room: str("PL.2 room (IS; HD from v2.7, its namespace id)."),
+  bed: str("PL.3 bed (IS; HD from v2.7, its namespace id)."),
   facility: str("PL.4 facility (HD.1, else HD.2)."),
   building: str("PL.7 building."),
   floor: str("PL.8 floor."),
