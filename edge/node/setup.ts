@@ -1,0 +1,64 @@
+/**
+ * Builds the edge's dependencies on Node from a parsed environment. Shared by the Node entry,
+ * the benchmark and tests that run the real thing.
+ */
+import { readFileSync } from "node:fs";
+import { Redis } from "ioredis";
+import { loadVendorProfiles } from "../../shared/adt/profile-file.ts";
+import { createJsonLogger, type Logger } from "../../shared/log/logger.ts";
+import { MetricsRegistry } from "../../shared/metrics/registry.ts";
+import type { EdgeDeps, KeyStore } from "../deps.ts";
+import type { EdgeEnv } from "../env.ts";
+import { CachedKeyStore, parseKeyFile, StaticKeyStore } from "../key-store.ts";
+import { TokenBucketLimiter } from "../rate-limit.ts";
+import { BullmqEnqueuer, enqueueRedisOptions } from "./bullmq-enqueuer.ts";
+import { RedisKeyStore } from "./redis-key-store.ts";
+
+export interface NodeEdge {
+  deps: EdgeDeps;
+  /** Closes Redis connections; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const { deps, close } = await createNodeDeps(parseEnv(EdgeEnvSchema, process.env));
+ * const app = createApp(deps);
+ */
+export async function createNodeDeps(env: EdgeEnv, logger?: Logger): Promise<NodeEdge> {
+  const log = logger ?? createJsonLogger({ service: "edge", level: env.LOG_LEVEL });
+  const profiles = loadVendorProfiles(env.VENDOR_PROFILES);
+  const enqueuer = await BullmqEnqueuer.connect({
+    redisUrl: env.REDIS_URL,
+    queueName: env.INGEST_QUEUE,
+    dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
+  });
+  let keyRedis: Redis | undefined;
+  let keys: KeyStore;
+  if (env.API_KEYS_FILE !== undefined) {
+    keys = new StaticKeyStore(parseKeyFile(JSON.parse(readFileSync(env.API_KEYS_FILE, "utf8"))));
+  } else {
+    keyRedis = new Redis(env.REDIS_URL, enqueueRedisOptions());
+    keyRedis.on("error", () => {});
+    keys = new CachedKeyStore(new RedisKeyStore(keyRedis), env.KEY_CACHE_SECONDS * 1000);
+  }
+  const deps: EdgeDeps = {
+    keys,
+    enqueuer,
+    rateLimiter: new TokenBucketLimiter({ ratePerSecond: env.RATE_LIMIT_RPS, burst: env.RATE_LIMIT_BURST }),
+    profiles,
+    logger: log,
+    metrics: new MetricsRegistry(),
+    maxBodyBytes: env.MAX_BODY_BYTES,
+  };
+  let closed = false;
+  return {
+    deps,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await enqueuer.close();
+      keyRedis?.disconnect();
+    },
+  };
+}
