@@ -141,7 +141,7 @@ describe("data stores stay off public subnets", () => {
   const publicSubnetIds = (t: Template) =>
     Object.entries(t.findResources("AWS::EC2::Subnet") as Resources)
       .filter(([, r]) =>
-        (r.Properties?.Tags as Array<{ Key: string; Value: string }>).some(
+        ((r.Properties?.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
           (tag) => tag.Key === "aws-cdk:subnet-type" && tag.Value === "Public",
         ),
       )
@@ -149,7 +149,7 @@ describe("data stores stay off public subnets", () => {
   const dataSubnetIds = (t: Template) =>
     Object.entries(t.findResources("AWS::EC2::Subnet") as Resources)
       .filter(([, r]) =>
-        (r.Properties?.Tags as Array<{ Key: string; Value: string }>).some(
+        ((r.Properties?.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
           (tag) => tag.Key === "aws-cdk:subnet-name" && tag.Value === "data",
         ),
       )
