@@ -1,0 +1,128 @@
+/**
+ * Samples CPU and memory of the processes of a run (edge, workers, Redis, Kafka, the load
+ * generator itself) from /proc once a second, and the load generator's event-loop delay, so
+ * a report can say which process saturates. Linux only; elsewhere it reports nothing.
+ */
+import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { ProcessProfile } from "./report.ts";
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64 and arm64
+const PAGE_BYTES = 4096;
+
+function readTicks(pid: number): { ticks: number; rssBytes: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may contain spaces; fields are counted after its closing parenthesis.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(rest[11]);
+    const stime = Number(rest[12]);
+    const rssPages = Number(rest[21]);
+    return { ticks: utime + stime, rssBytes: rssPages * PAGE_BYTES };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProfiledProcess {
+  name: string;
+  pid: number;
+}
+
+export class Profiler {
+  readonly #procs: ProfiledProcess[];
+  readonly #samples = new Map<number, { lastTicks: number; lastAt: number; pct: number[]; rssMax: number }>();
+  readonly #eld = monitorEventLoopDelay({ resolution: 10 });
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(procs: ProfiledProcess[]) {
+    this.#procs = procs.filter((p) => readTicks(p.pid) !== undefined);
+  }
+
+  start(): void {
+    const now = performance.now();
+    for (const p of this.#procs) {
+      const t = readTicks(p.pid);
+      if (t) this.#samples.set(p.pid, { lastTicks: t.ticks, lastAt: now, pct: [], rssMax: t.rssBytes });
+    }
+    this.#eld.enable();
+    this.#timer = setInterval(() => this.#sample(), 1000);
+    this.#timer.unref();
+  }
+
+  #sample(): void {
+    const now = performance.now();
+    for (const p of this.#procs) {
+      const s = this.#samples.get(p.pid);
+      const t = readTicks(p.pid);
+      if (!s || !t) continue;
+      const cpuMs = ((t.ticks - s.lastTicks) * 1000) / CLOCK_TICKS;
+      s.pct.push((cpuMs / (now - s.lastAt)) * 100);
+      s.lastTicks = t.ticks;
+      s.lastAt = now;
+      if (t.rssBytes > s.rssMax) s.rssMax = t.rssBytes;
+    }
+  }
+
+  /** CPU % of the last completed second per process name (for the live status line). */
+  lastCpu(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.#procs) {
+      const pct = this.#samples.get(p.pid)?.pct;
+      const last = pct?.[pct.length - 1];
+      if (last !== undefined) out[p.name] = Math.round(last);
+    }
+    return out;
+  }
+
+  stop(): { processes: ProcessProfile[]; eventLoopDelayMs: { p50: number; p99: number; max: number } } {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#sample();
+    this.#eld.disable();
+    const r1 = (n: number) => Math.round(n * 10) / 10;
+    const processes = this.#procs.flatMap((p) => {
+      const s = this.#samples.get(p.pid);
+      if (!s?.pct.length) return [];
+      // Busy seconds only: idle seconds before the first message would dilute the average.
+      const busy = s.pct.filter((x) => x >= 1);
+      const avg = busy.length ? busy.reduce((a, b) => a + b, 0) / busy.length : 0;
+      return [
+        {
+          name: p.name,
+          pid: p.pid,
+          cpuAvgPct: r1(avg),
+          cpuMaxPct: r1(Math.max(...s.pct)),
+          rssMaxMb: Math.round(s.rssMax / 1048576),
+        },
+      ];
+    });
+    return {
+      processes,
+      eventLoopDelayMs: {
+        p50: r1(this.#eld.percentile(50) / 1e6),
+        p99: r1(this.#eld.percentile(99) / 1e6),
+        max: r1(this.#eld.max / 1e6),
+      },
+    };
+  }
+}
+
+/**
+ * Plain-language notes on where the time went, from the profile: a process near 100 % of a
+ * core is saturated (Node is single-threaded), and all processes together near the core
+ * count means the machine is.
+ */
+export function profileNotes(processes: readonly ProcessProfile[], cores: number): string[] {
+  const notes: string[] = [];
+  const total = processes.reduce((s, p) => s + p.cpuAvgPct, 0);
+  for (const p of processes)
+    if (p.cpuAvgPct >= 85)
+      notes.push(
+        `${p.name} ran at ${p.cpuAvgPct}% of a core on average: it is saturated (single event loop / thread)`,
+      );
+  if (total >= cores * 100 * 0.85)
+    notes.push(
+      `all processes together used ${Math.round(total)}% of ${cores * 100}%: the machine's CPUs are the limit, not one process`,
+    );
+  return notes;
+}
