@@ -31,7 +31,7 @@ beforeAll(() => {
 
 type Resources = Record<
   string,
-  { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
 >;
 const only = (t: Template, type: string): [string, Resources[string]] => {
   const found = Object.entries(t.findResources(type) as Resources);
@@ -114,7 +114,7 @@ describe("MSK", () => {
 
   it("accepts only port 9098, from the app tasks and the Databricks CIDR", () => {
     const [mskSgId] = Object.entries(prod.findResources("AWS::EC2::SecurityGroup") as Resources).find(
-      ([, r]) => String(r.Properties?.GroupDescription).startsWith("MSK brokers"),
+      ([, r]) => String(r.Properties.GroupDescription).startsWith("MSK brokers"),
     )!;
     const inline = (prod.toJSON().Resources[mskSgId].Properties.SecurityGroupIngress ?? []) as Array<
       Record<string, unknown>
@@ -129,11 +129,11 @@ describe("MSK", () => {
       },
     ]);
     const separate = Object.values(prod.findResources("AWS::EC2::SecurityGroupIngress") as Resources).filter(
-      (r) => JSON.stringify(r.Properties?.GroupId).includes(mskSgId),
+      (r) => JSON.stringify(r.Properties.GroupId).includes(mskSgId),
     );
     expect(separate).toHaveLength(1);
     expect(separate[0]?.Properties).toMatchObject({ FromPort: 9098, ToPort: 9098, IpProtocol: "tcp" });
-    expect(JSON.stringify(separate[0]?.Properties?.SourceSecurityGroupId)).toContain("ComputeAppSg");
+    expect(JSON.stringify(separate[0]?.Properties.SourceSecurityGroupId)).toContain("ComputeAppSg");
   });
 });
 
@@ -141,7 +141,7 @@ describe("data stores stay off public subnets", () => {
   const publicSubnetIds = (t: Template) =>
     Object.entries(t.findResources("AWS::EC2::Subnet") as Resources)
       .filter(([, r]) =>
-        ((r.Properties?.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
+        ((r.Properties.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
           (tag) => tag.Key === "aws-cdk:subnet-type" && tag.Value === "Public",
         ),
       )
@@ -149,7 +149,7 @@ describe("data stores stay off public subnets", () => {
   const dataSubnetIds = (t: Template) =>
     Object.entries(t.findResources("AWS::EC2::Subnet") as Resources)
       .filter(([, r]) =>
-        ((r.Properties?.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
+        ((r.Properties.Tags ?? []) as Array<{ Key: string; Value: string }>).some(
           (tag) => tag.Key === "aws-cdk:subnet-name" && tag.Value === "data",
         ),
       )
@@ -165,7 +165,7 @@ describe("data stores stay off public subnets", () => {
       (only(prod, "AWS::MSK::Cluster")[1].Properties as { BrokerNodeGroupInfo: { ClientSubnets: unknown } })
         .BrokerNodeGroupInfo.ClientSubnets,
     );
-    const mem = refs(only(prod, "AWS::MemoryDB::SubnetGroup")[1].Properties?.SubnetIds);
+    const mem = refs(only(prod, "AWS::MemoryDB::SubnetGroup")[1].Properties.SubnetIds);
     expect(msk.sort()).toEqual([...data].sort());
     expect(mem.sort()).toEqual([...data].sort());
     for (const id of [...msk, ...mem]) expect(pub).not.toContain(id);
@@ -174,14 +174,14 @@ describe("data stores stay off public subnets", () => {
   it("gives data subnets no route to the internet", () => {
     const data = new Set(dataSubnetIds(prod));
     const tables = Object.values(prod.findResources("AWS::EC2::SubnetRouteTableAssociation") as Resources)
-      .filter((a) => data.has((a.Properties?.SubnetId as { Ref: string }).Ref))
-      .map((a) => (a.Properties?.RouteTableId as { Ref: string }).Ref);
+      .filter((a) => data.has((a.Properties.SubnetId as { Ref: string }).Ref))
+      .map((a) => (a.Properties.RouteTableId as { Ref: string }).Ref);
     expect(tables).toHaveLength(3);
     const routes = Object.values(prod.findResources("AWS::EC2::Route") as Resources).filter((r) =>
-      tables.includes((r.Properties?.RouteTableId as { Ref: string }).Ref),
+      tables.includes((r.Properties.RouteTableId as { Ref: string }).Ref),
     );
     // Only the peering route to Databricks: no 0.0.0.0/0, no gateway, no NAT.
-    expect(routes.map((r) => r.Properties?.DestinationCidrBlock)).toEqual([
+    expect(routes.map((r) => r.Properties.DestinationCidrBlock)).toEqual([
       "10.70.0.0/16",
       "10.70.0.0/16",
       "10.70.0.0/16",
@@ -198,11 +198,11 @@ describe("IAM scoped to exact MSK ARNs", () => {
     "arn:aws:kafka:eu-west-1:333333333333:cluster/adt-stream-prod-msk/0b1c2d3e-aaaa-bbbb-cccc-111111111111-3";
   const stmts = (t: Template, description: RegExp) => {
     const [, policy] = Object.entries(t.findResources("AWS::IAM::ManagedPolicy") as Resources).find(([, r]) =>
-      description.test(String(r.Properties?.Description)),
+      description.test(String(r.Properties.Description)),
     )!;
     const [mskId] = only(t, "AWS::MSK::Cluster");
     const getAtt = { [`${mskId}.Arn`]: clusterArn };
-    return (policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.map(
+    return (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.map(
       (s) => ({
         Sid: s.Sid,
         Effect: s.Effect,
@@ -391,9 +391,9 @@ describe("queue store", () => {
     expect(user.AuthenticationMode.Type).toBe("password");
     expect(JSON.stringify(user.AuthenticationMode.Passwords)).toContain("{{resolve:secretsmanager:");
     const url = Object.values(prod.findResources("AWS::SecretsManager::Secret") as Resources).find((r) =>
-      String(r.Properties?.Description).includes("REDIS_URL"),
+      String(r.Properties.Description).includes("REDIS_URL"),
     )!;
-    const text = JSON.stringify(url.Properties?.SecretString);
+    const text = JSON.stringify(url.Properties.SecretString);
     expect(text).toContain("rediss://");
     expect(text).toContain("{{resolve:secretsmanager:");
   });
@@ -427,7 +427,7 @@ describe("removal policies", () => {
 describe("compute", () => {
   const envOf = (t: Template, container: string) => {
     const defs = Object.values(t.findResources("AWS::ECS::TaskDefinition") as Resources).flatMap(
-      (r) => r.Properties?.ContainerDefinitions as Array<Record<string, unknown>>,
+      (r) => r.Properties.ContainerDefinitions as Array<Record<string, unknown>>,
     );
     const def = defs.find((d) => d.Name === container)!;
     const env = Object.fromEntries(
@@ -539,7 +539,7 @@ describe("compute", () => {
 describe("alarms", () => {
   const alarmMetrics = (t: Template) =>
     Object.values(t.findResources("AWS::CloudWatch::Alarm") as Resources).map((r) =>
-      r.Properties?.MetricName ? `${r.Properties.Namespace}/${r.Properties.MetricName}` : "math",
+      r.Properties.MetricName ? `${r.Properties.Namespace}/${r.Properties.MetricName}` : "math",
     );
 
   it("watch queue depth, job age, DLQ records, missing metrics, 5xx rate, broker disk and store memory", () => {
