@@ -38,6 +38,7 @@ export function isValidTimeZone(zone: string): boolean {
 
 /** UTC fields → epoch ms without `Date.UTC`'s mapping of years 0–99 onto 1900–1999. */
 export function utcEpoch(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  if (y >= 100) return Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
   date.setUTCHours(h, mi, s, ms);
@@ -47,11 +48,48 @@ export function utcEpoch(y: number, mo: number, d: number, h = 0, mi = 0, s = 0,
 const isUtc = (zone: string) => zone === "UTC" || zone === "Etc/UTC" || zone === "Etc/GMT" || zone === "GMT";
 
 /**
+ * `Intl` formatting costs microseconds per call and the mapper needs several per timestamp,
+ * so offsets are cached per zone and UTC day: a day whose first and last millisecond share an
+ * offset is cached whole (every day but the one or two transition days a year). Transition days
+ * are cached per 15-minute bucket the same way (modern offsets are multiples of 15 minutes and
+ * change on such boundaries); a bucket that still holds a change (historic local mean time) is
+ * computed exactly every time. Bounded: cleared when full.
+ */
+const BUCKET_MS = 15 * 60_000;
+const CACHE_LIMIT = 50_000;
+const offsetCache = new Map<string, number>();
+/** Marks a day that holds a transition, so its 15-minute buckets are used instead. */
+const MIXED = Number.NaN;
+
+function cachedSpan(zone: string, kind: "d" | "q", index: number, spanMs: number): number {
+  const key = `${zone} ${kind}${index}`;
+  const hit = offsetCache.get(key);
+  if (hit !== undefined) return hit;
+  const start = computeOffset(zone, index * spanMs);
+  const end = computeOffset(zone, (index + 1) * spanMs - 1);
+  const value = start === end ? start : MIXED;
+  if (offsetCache.size >= CACHE_LIMIT) offsetCache.clear();
+  offsetCache.set(key, value);
+  return value;
+}
+
+/**
  * Offset of `zone` from UTC at the instant `epochMs`, in whole minutes (east positive).
  * Historic local-mean-time offsets with seconds are rounded to the minute.
+ *
+ * @example
+ * offsetMinutesAt("America/New_York", Date.UTC(2024, 6, 1)); // -240
  */
 export function offsetMinutesAt(zone: string, epochMs: number): number {
   if (isUtc(zone)) return 0;
+  const day = cachedSpan(zone, "d", Math.floor(epochMs / DAY_MS), DAY_MS);
+  if (!Number.isNaN(day)) return day;
+  const quarter = cachedSpan(zone, "q", Math.floor(epochMs / BUCKET_MS), BUCKET_MS);
+  return Number.isNaN(quarter) ? computeOffset(zone, epochMs) : quarter;
+}
+
+/** The offset straight from `Intl`, without the cache (exported for tests). */
+export function computeOffset(zone: string, epochMs: number): number {
   const parts = formatterFor(zone).formatToParts(new Date(epochMs));
   let y = 0;
   let mo = 0;
