@@ -83,6 +83,8 @@ export interface BullmqEnqueuerOptions {
   dedupWindowSeconds: number;
   /** BullMQ key prefix; default "bull" (the workers must use the same). */
   prefix?: string;
+  /** How long `connect` waits for the first connection before returning anyway; default 3000 ms. */
+  readyTimeoutMs?: number;
   /** Upper bound for one Redis command; default 2000 ms. */
   commandTimeoutMs?: number;
 }
@@ -141,6 +143,18 @@ export class BullmqEnqueuer implements Enqueuer {
       lazyConnect: false,
     });
     redis.on("error", () => {});
+    // Without an offline queue, commands sent before the connection is up fail at once; give
+    // the first connection a moment so a fresh edge does not answer its first requests 503.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off("ready", done);
+        resolve();
+      };
+      const timer = setTimeout(done, opts.readyTimeoutMs ?? 3000);
+      if (redis.status === "ready") done();
+      else redis.once("ready", done);
+    });
     return new BullmqEnqueuer(redis, opts);
   }
 

@@ -147,7 +147,8 @@ export function post(
     f.app.request("/v1/messages", {
       method: "POST",
       headers: { authorization: `Bearer ${f.key}`, "content-type": HL7, ...headers },
-      body,
+      // Uint8Array<ArrayBufferLike> is a valid body at runtime; the DOM typing wants ArrayBuffer-backed views.
+      body: body as BodyInit,
     }),
   );
 }
