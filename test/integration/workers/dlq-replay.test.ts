@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { topicName } from "../../../shared/kafka/topics.ts";
 import { silentLogger } from "../../../shared/log/logger.ts";
 import type { DlqRecordValue } from "../../../workers/records.ts";
-import { replayDlq, replayFailed } from "../../../workers/replay.ts";
+import { replayDlq } from "../../../workers/replay.ts";
 import { adtJob, adtMessage } from "../../../workers/testing/adt-jobs.ts";
 import { createTopic, plaintextKafka, readAllKcat } from "../../support/kafka.ts";
 import { testServices } from "../../support/services.ts";

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { parseVendorProfiles, type VendorProfile } from "../../../shared/adt/index.ts";
@@ -70,4 +71,33 @@ export function idCounts(records: readonly ReadRecord[]): { ids: Set<string>; du
     ids.add(id);
   }
   return { ids, duplicates };
+}
+
+/**
+ * Ingest ids of every record of a topic, read with kcat (librdkafka, independent of kafkajs).
+ * Headers only, so large topics fit (test/support's readAllKcat keeps whole values in a 1 MB
+ * spawnSync buffer).
+ */
+export function ingestIdsKcat(
+  brokers: string[],
+  topic: string,
+): { ids: Set<string>; duplicates: number; total: number } {
+  const r = spawnSync(
+    "kcat",
+    ["-C", "-b", brokers.join(","), "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%h\\n"],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  if (r.error || r.status !== 0) throw new Error(`kcat failed: ${r.error?.message ?? r.stderr}`);
+  const records = r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const id = /(?:^|,)ingest-id=([^,]*)/.exec(line)?.[1] ?? "";
+      return { headers: { "ingest-id": id } } as unknown as ReadRecord;
+    });
+  return { ...idCounts(records), total: records.length };
 }
