@@ -107,6 +107,8 @@ export class Compute extends Construct {
       environment: {
         ...common,
         PORT: String(EDGE_PORT),
+        // The edge binds to loopback by default; in a task the load balancer reaches it on the ENI.
+        HOST: "0.0.0.0",
         VENDOR_PROFILES: c.vendorProfilesPath,
         MAX_BODY_BYTES: String(c.maxBodyBytes),
       },

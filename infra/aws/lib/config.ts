@@ -171,7 +171,7 @@ export const StageConfigSchema = z
       internetFacing: z.boolean().default(true),
       /** Who may reach the HTTPS listener; narrow to the vendors' egress ranges where known. */
       edgeAllowedCidrs: z.array(cidr).min(1).default(["0.0.0.0/0"]),
-      vendorProfilesPath: z.string().startsWith("/").default("/app/config/vendor-profiles.json"),
+      vendorProfilesPath: z.string().startsWith("/").default("/app/config/vendors.json"),
       maxBodyBytes: z.number().int().positive().default(1_048_576),
       alarmEmail: z.email().optional(),
       edge: z.object({

@@ -443,7 +443,8 @@ describe("compute", () => {
     const { def, env, secrets } = envOf(prod, "edge");
     expect(env).toMatchObject({
       PORT: "8080",
-      VENDOR_PROFILES: "/app/config/vendor-profiles.json",
+      HOST: "0.0.0.0",
+      VENDOR_PROFILES: "/app/config/vendors.json",
       MAX_BODY_BYTES: "1048576",
     });
     expect(Object.keys(secrets)).toEqual(["REDIS_URL"]);
