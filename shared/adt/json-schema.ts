@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { AdtEventSchema } from "./schema.ts";
 
-export const ADT_EVENT_JSON_SCHEMA_ID = "https://adt-stream.dev/schemas/adt-event.v1.schema.json";
+/** A URN, not a URL: the schema is published as a file in this repository, not on the web. */
+export const ADT_EVENT_JSON_SCHEMA_ID = "urn:adt-stream:schema:adt-event:v1";
 
 type JsonObject = { [key: string]: unknown };
 
