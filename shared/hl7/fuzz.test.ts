@@ -45,6 +45,8 @@ function onlyParseErrors(label: string, input: unknown, f: () => void): void {
 /** What a successful parse must support without throwing, and stay stable through. */
 function exercise(text: string): void {
   const m = parseMessage(text);
+  // Anything accepted holds no control character (other than tab and the terminators).
+  expect(/[^\t\n\r\x20-\x7e\x80-\uffff]/.test(text), JSON.stringify(text)).toBe(false);
   for (const p of PATHS) m.get(p);
   for (const s of m.segments()) {
     for (let f = 1; f <= Math.min(s.fieldCount, 60); f++) s.get(`${f}.1`, { formatting: "text" });
