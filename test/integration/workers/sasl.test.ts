@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { topicName } from "../../../shared/kafka/topics.ts";
+import { adtJob } from "../../../workers/testing/adt-jobs.ts";
+import { readAllKcat } from "../../support/kafka.ts";
+import { testServices } from "../../support/services.ts";
+import { waitFor } from "../../support/wait.ts";
+import { dropQueue, enqueue, idCounts, startTestWorker, testQueue, testWorkerEnv } from "./helpers.ts";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe("workers over SASL_SSL", () => {
+  it("produces through TLS + OAUTHBEARER (KAFKA_AUTH=sasl-oauthbearer-unsecured), read back by kcat", async (ctx) => {
+    const services = testServices();
+    const sasl = services.kafkaSasl;
+    if (!sasl) return ctx.skip("broker not started by infra/local: no SASL_SSL listener");
+    const env = testWorkerEnv(services, {
+      KAFKA_BROKERS: sasl.brokers.join(","),
+      KAFKA_AUTH: "sasl-oauthbearer-unsecured",
+      KAFKA_OAUTH_SCOPE: sasl.oauthScope,
+      KAFKA_SSL_CA_FILE: sasl.caPemFile,
+      KAFKA_SSL_SERVERNAME: "localhost",
+    });
+    const queue = testQueue(env);
+    cleanups.push(() => dropQueue(queue));
+    const runtime = await startTestWorker(env);
+    cleanups.push(() => runtime.close());
+    const jobs = Array.from({ length: 10 }, (_, i) => adtJob("demo", i + 1));
+    await enqueue(queue, jobs);
+    await waitFor(
+      "jobs completed",
+      async () => (await queue.getJobCounts("completed")).completed === jobs.length,
+    );
+
+    const kcatArgs = [
+      "-X",
+      "security.protocol=SASL_SSL",
+      "-X",
+      "sasl.mechanisms=OAUTHBEARER",
+      "-X",
+      "enable.sasl.oauthbearer.unsecure.jwt=true",
+      "-X",
+      `sasl.oauthbearer.config=principal=kcat scope=${sasl.oauthScope}`,
+      "-X",
+      `ssl.ca.location=${sasl.caPemFile}`,
+    ];
+    const events = readAllKcat(sasl.brokers, topicName(env.KAFKA_TOPIC_PREFIX, "demo", "events"), kcatArgs);
+    expect(idCounts(events)).toEqual({ ids: new Set(jobs.map((j) => j.id)), duplicates: 0 });
+  });
+
+  it("produces with SASL PLAIN over TLS (KAFKA_AUTH=sasl-plain)", async (ctx) => {
+    const services = testServices();
+    const sasl = services.kafkaSasl;
+    if (!sasl) return ctx.skip("broker not started by infra/local: no SASL_SSL listener");
+    const env = testWorkerEnv(services, {
+      KAFKA_BROKERS: sasl.brokers.join(","),
+      KAFKA_AUTH: "sasl-plain",
+      KAFKA_SASL_USERNAME: sasl.plain.username,
+      KAFKA_SASL_PASSWORD: sasl.plain.password,
+      KAFKA_SSL_CA_FILE: sasl.caPemFile,
+      KAFKA_SSL_SERVERNAME: "localhost",
+    });
+    const queue = testQueue(env);
+    cleanups.push(() => dropQueue(queue));
+    const runtime = await startTestWorker(env);
+    cleanups.push(() => runtime.close());
+    const jobs = Array.from({ length: 3 }, (_, i) => adtJob("demo", i + 1));
+    await enqueue(queue, jobs);
+    await waitFor(
+      "jobs completed",
+      async () => (await queue.getJobCounts("completed")).completed === jobs.length,
+    );
+    const events = readAllKcat(services.kafkaBrokers, topicName(env.KAFKA_TOPIC_PREFIX, "demo", "events"));
+    expect(idCounts(events).ids).toEqual(new Set(jobs.map((j) => j.id)));
+  });
+});
