@@ -252,3 +252,64 @@ describe("property: generated ADT messages", () => {
     expect(rejected).toBeGreaterThan(100);
   });
 });
+
+describe("property: mutated messages never make the mapper throw", () => {
+  const base = [
+    "MSH|^~\\&|APP|STM-MAIN|RECV|RFAC|20240702083000||ADT^A01^ADT_A01|C1|P|2.5.1",
+    "EVN|A01|20240702082900||ADM|OP7^Nurse^Nina|20240702081500",
+    "PID|1||MRN1^^^STM^MR||Doe^John||19800229|M|||1 Main St^^Boston^MA||^PRN^PH^^1^617^5551234",
+    "PV1|1|I|4W^401^A^HOSP|E|||1234^Welby^Marcus|||MED|||||||||V1^^^HOSP^VN",
+    "DG1|1||R07.4^Chest pain^I10|||A",
+    "MRG|OLD^^^HOSP^MR||ACC^^^HOSP^AN",
+    "ZPV|1|W4|Y|20240706",
+  ];
+  const noise = fc.string({ unit: fc.constantFrom(...'0123456789+-.^~&\\ AZaz"#'), maxLength: 24 });
+  const mutation = fc.record({
+    segment: fc.integer({ min: 0, max: base.length - 1 }),
+    field: fc.integer({ min: 1, max: 46 }),
+    text: noise,
+  });
+
+  it("random text in random positions gives a valid event or issues, never an exception", () => {
+    let produced = 0;
+    fc.assert(
+      fc.property(
+        fc.array(mutation, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(...profiles),
+        (ms, profile) => {
+          const segs = base.map((s) => s.split("|"));
+          for (const m of ms) {
+            // MSH-1/MSH-2 (the delimiters) stay: breaking them is the parser's concern.
+            if (m.segment === 0 && m.field < 2) continue;
+            const s = segs[m.segment]!;
+            while (s.length <= m.field) s.push("");
+            s[m.field] = m.text;
+          }
+          const raw = segs.map((s) => s.join("|")).join("\r");
+          let msg: ReturnType<typeof parseMessage>;
+          try {
+            msg = parseMessage(raw);
+          } catch {
+            return; // not a readable message: the worker dead-letters it before mapping
+          }
+          const vendor = profile.vendor === "default" ? "demo" : profile.vendor;
+          const r = toAdtEvent(msg, profile, {
+            id: "7d444840-9dc0-11d1-b245-5ffdce74fad2",
+            vendor,
+            receivedAt: "2024-07-02T08:30:01.000Z",
+            seq: 1,
+          });
+          if (r.ok) {
+            produced++;
+            expect(AdtEventSchema.safeParse(r.event).success).toBe(true);
+            expect(validateJson(JSON.parse(JSON.stringify(r.event)))).toBe(true);
+          } else {
+            expect(r.error.issues.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    expect(produced).toBeGreaterThan(50);
+  });
+});
