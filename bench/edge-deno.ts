@@ -10,7 +10,7 @@
  * Optionally (BENCH_WORKERD=1) the same two under workerd via `wrangler dev --local`, which
  * puts wrangler's local proxy in front: indicative only, not a production figure.
  *
- * Options (env): BENCH_DURATION seconds per target (default 10), BENCH_CONNECTIONS (default 64),
+ * Options (env, as bench/edge.ts): BENCH_SECONDS per target (default 10), BENCH_CONNECTIONS (default 32),
  * REDIS_URL (default redis://127.0.0.1:6379; `npm run services:up` first).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,14 +38,21 @@ const DENO = join(repoRoot, "node_modules/.bin/deno");
 const DENO_FLAGS = ["run", "--allow-net", "--allow-env", "--allow-read", "--node-modules-dir=manual"];
 
 let counter = 0;
-/** A valid ADT^A01 with a fresh control id (invented test data, no real patient). */
+/**
+ * A typical ~1 KB ADT^A01 with invented data (the same shape bench/edge.ts sends, so the rows
+ * compare), with a fresh MSH-10 per request.
+ */
 function adt(): string {
   counter += 1;
   return [
     `MSH|^~\\&|EPIC|GENERAL HOSP|ADT-STREAM|HUB|20240101120000||ADT^A01^ADT_A01|BENCH${process.pid}-${counter}|P|2.5.1`,
     "EVN|A01|20240101120000",
-    "PID|1||PATID12345^^^HOSP^MR||ZZTESTPATIENT^JANE||19800101|F",
-    "PV1|1|I|WARD1^101^A",
+    "PID|1||PATID12345^^^HOSP^MR~998877^^^SSA^SS||ZZTEST^JANE^Q||19800101|F|||1 MAIN ST^^SPRINGFIELD^IL^62701^USA||(217)555-0100|||M||ACCT001",
+    "NK1|1|ZZTEST^JOHN|SPO|1 MAIN ST^^SPRINGFIELD^IL^62701^USA|(217)555-0101",
+    "PV1|1|I|WARD1^101^A^GENERAL HOSP||||1234^WELBY^MARCUS^^^DR|||MED||||7|||1234^WELBY^MARCUS^^^DR|IN||||||||||||||||||||||||||20240101120000",
+    "PV2|||CHEST PAIN",
+    "DG1|1||R07.9^CHEST PAIN, UNSPECIFIED^I10|||A",
+    "AL1|1|DA|PCN^PENICILLIN|MO|RASH",
   ].join("\r");
 }
 
@@ -120,14 +127,14 @@ const edgeEnv = (redisUrl: string, queue: string) => ({
  * Runs the Deno (and, when asked, workerd) targets one after another and returns their rows.
  *
  * @example
- * const rows = await runDenoEdgeBench({ seconds: 10, connections: 64 });
+ * const rows = await runDenoEdgeBench({ seconds: 10, connections: 32 });
  * console.table(rows);
  */
 export async function runDenoEdgeBench(
   opts: { seconds?: number; connections?: number; redisUrl?: string; workerd?: boolean } = {},
 ): Promise<EdgeBenchRow[]> {
   const seconds = opts.seconds ?? 10;
-  const connections = opts.connections ?? 64;
+  const connections = opts.connections ?? 32;
   const redisUrl = opts.redisUrl ?? "redis://127.0.0.1:6379";
   const queueName = `bench-edge-deno-${Date.now().toString(36)}`;
   const redis = new Redis(redisUrl);
@@ -245,13 +252,13 @@ export function printRows(rows: EdgeBenchRow[]): void {
 
 if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
   const rows = await runDenoEdgeBench({
-    seconds: Number(process.env.BENCH_DURATION ?? 10),
-    connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+    seconds: Number(process.env.BENCH_SECONDS ?? 10),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 32),
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     workerd: process.env.BENCH_WORKERD === "1",
   });
   console.log(
-    `edge benchmark, Deno ${process.env.BENCH_WORKERD === "1" ? "and workerd " : ""}(autocannon, ${process.env.BENCH_CONNECTIONS ?? 64} connections)`,
+    `edge benchmark, Deno ${process.env.BENCH_WORKERD === "1" ? "and workerd " : ""}(autocannon, ${process.env.BENCH_CONNECTIONS ?? 32} connections)`,
   );
   printRows(rows);
 }
