@@ -480,3 +480,11 @@ describe("message realities", () => {
     }
   });
 });
+
+describe("required primary identifier", () => {
+  it("a message without any PID-3 is rejected when the profile requires a primary identifier", () => {
+    const p = custom({ primaryIdentifier: { types: ["MR"], required: true } });
+    const err = mapErr(buildMessage({ replace: { PID: seg("PID", { 1: "1", 5: "Doe^John" }) } }), p);
+    expect(err.issues).toEqual([{ path: "PID-3", code: "required", reason: expect.any(String) }]);
+  });
+});

@@ -330,7 +330,7 @@ export function toAdtEvent(msg: MessageReader, profile: VendorProfile, ingest: I
   if (pid !== undefined) {
     const ids = m.cxList(pid, 3);
     let primary = choosePrimary(ids, profile.primaryIdentifier);
-    if (primary === null && ids.length > 0 && profile.primaryIdentifier.required) {
+    if (primary === null && profile.primaryIdentifier.required) {
       m.issue("PID-3", AdtIssueCode.REQUIRED, "no identifier matches the profile's primary identifier rule");
     }
     const defaultAuthority = profile.primaryIdentifier.defaultAuthority;
