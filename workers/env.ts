@@ -68,7 +68,8 @@ export const WorkerEnvSchema = z
     KAFKA_REQUEST_TIMEOUT_MS: int(30_000, 1000, 300_000),
     VENDOR_PROFILES: z.string().min(1).default("config/vendors.json"),
     INGEST_QUEUE: z.string().min(1).default(INGEST_QUEUE),
-    WORKER_CONCURRENCY: int(64, 1, 10_000),
+    /** Jobs in flight per process; they wait on shared Kafka batches, so more jobs = bigger batches. */
+    WORKER_CONCURRENCY: int(256, 1, 10_000),
     /** Total time a job keeps retrying Kafka failures before it is parked in the failed set. */
     RETRY_FOR_HOURS: z.coerce
       .number()
