@@ -243,10 +243,20 @@ export class Hl7Message {
   }
 
   #indexOf(name: string, repetition: number): number {
+    const names = this.#names;
+    // ADT messages have a dozen or so segments: a linear scan beats building a Map per message.
+    // Long messages (hundreds of OBX) get the Map.
+    if (names.length <= 64) {
+      let seen = 0;
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] === name && ++seen === repetition) return i;
+      }
+      return -1;
+    }
     if (this.#byName === undefined) {
       const map = new Map<string, number[]>();
-      for (let i = 0; i < this.#names.length; i++) {
-        const n = this.#names[i]!;
+      for (let i = 0; i < names.length; i++) {
+        const n = names[i]!;
         const list = map.get(n);
         if (list === undefined) map.set(n, [i]);
         else list.push(i);
