@@ -582,3 +582,48 @@ describe("outputs", () => {
     dev.hasOutput(OUTPUTS.topicPrefix, { Value: "dev." });
   });
 });
+
+describe("existing VPC", () => {
+  it("deploys into given subnets, routes from the given route tables, and still passes the packs", () => {
+    const input = stageInput("prod", {
+      network: {
+        kind: "existing",
+        vpcId: "vpc-0123456789abcdef0",
+        vpcCidr: "10.50.0.0/16",
+        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        publicSubnetIds: ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"],
+        appSubnetIds: ["subnet-00000000000000011", "subnet-00000000000000012", "subnet-00000000000000013"],
+        appRouteTableIds: ["rtb-00000000000000011", "rtb-00000000000000012", "rtb-00000000000000013"],
+        dataSubnetIds: ["subnet-00000000000000021", "subnet-00000000000000022", "subnet-00000000000000023"],
+        dataRouteTableIds: ["rtb-00000000000000021", "rtb-00000000000000022", "rtb-00000000000000023"],
+      },
+    });
+    const { app, stacks } = buildApp([parseStageConfig(input)]);
+    app.synth(); // throws on any unacknowledged AwsSolutions / HIPAA finding
+    const t = Template.fromStack(stacks[0]!);
+    t.resourceCountIs("AWS::EC2::VPC", 0);
+    t.resourceCountIs("AWS::EC2::VPCEndpoint", 0);
+    t.hasResourceProperties("AWS::MSK::Cluster", {
+      BrokerNodeGroupInfo: {
+        ClientSubnets: ["subnet-00000000000000021", "subnet-00000000000000022", "subnet-00000000000000023"],
+      },
+    });
+    t.hasResourceProperties("AWS::MemoryDB::SubnetGroup", {
+      SubnetIds: ["subnet-00000000000000021", "subnet-00000000000000022", "subnet-00000000000000023"],
+    });
+    const routeTables = Object.values(
+      t.findResources("AWS::EC2::Route", {
+        Properties: { DestinationCidrBlock: "10.70.0.0/16" },
+      }) as Resources,
+    ).map((r) => r.Properties.RouteTableId);
+    expect(routeTables.sort()).toEqual([
+      "rtb-00000000000000011",
+      "rtb-00000000000000012",
+      "rtb-00000000000000013",
+      "rtb-00000000000000021",
+      "rtb-00000000000000022",
+      "rtb-00000000000000023",
+    ]);
+    t.hasResourceProperties("AWS::EC2::FlowLog", { ResourceId: "vpc-0123456789abcdef0", TrafficType: "ALL" });
+  }, 60_000);
+});
