@@ -202,6 +202,16 @@ describe("segments and paths", () => {
     expect(m.segment("MSH")?.get("9.2")).toBe("A01");
   });
 
+  it("finds segment repetitions in long messages too", () => {
+    const obx = Array.from({ length: 150 }, (_, i) => `OBX|${i + 1}|NM|c||${i * 2}`);
+    const long = parseMessage(`MSH|^~\\&|A|B|C|D|1||ORU^R01|1|P|2.5\r${obx.join("\r")}\rZZZ|end`);
+    expect(long.get("OBX[77]-5")).toBe("152");
+    expect(long.get("OBX[150]-1")).toBe("150");
+    expect(long.get("OBX[151]-1")).toBeUndefined();
+    expect(long.get("ZZZ-1")).toBe("end");
+    expect(long.segments("OBX")).toHaveLength(150);
+  });
+
   it("returns the whole segment for a segment-only path", () => {
     expect(m.get("OBX[2]")).toBe("OBX|2|ST|b||second~again");
   });
