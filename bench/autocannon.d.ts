@@ -1,6 +1,7 @@
 // Minimal typing for the parts of autocannon 9 the edge benchmark uses (the package ships no types).
 declare module "autocannon" {
   import type { EventEmitter } from "node:events";
+
   interface RequestParams {
     method?: string;
     path?: string;

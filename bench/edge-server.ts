@@ -6,11 +6,11 @@
 import { serve } from "@hono/node-server";
 import { Queue } from "bullmq";
 import { Hono } from "hono";
-import { parseEnv } from "../shared/config/env.ts";
-import { INGEST_JOB_NAME, INGEST_JOB_OPTIONS } from "../shared/queue/job.ts";
 import { createApp } from "../edge/app.ts";
 import { EdgeEnvSchema } from "../edge/env.ts";
 import { createNodeDeps } from "../edge/node/setup.ts";
+import { parseEnv } from "../shared/config/env.ts";
+import { INGEST_JOB_NAME, INGEST_JOB_OPTIONS } from "../shared/queue/job.ts";
 
 const [mode, portArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -24,11 +24,17 @@ async function build(): Promise<{ fetch: (req: Request) => Response | Promise<Re
   }
   if (mode === "bullmq") {
     // Baseline 2: Hono + one BullMQ add per request (what a minimal durable ACK costs).
-    const queue = new Queue(process.env.INGEST_QUEUE ?? "bench", { connection: { url: process.env.REDIS_URL } });
+    const queue = new Queue(process.env.INGEST_QUEUE ?? "bench", {
+      connection: { url: process.env.REDIS_URL },
+    });
     const app = new Hono();
     app.post("/v1/messages", async (c) => {
       const raw = await c.req.text();
-      const job = await queue.add(INGEST_JOB_NAME, { raw }, { ...INGEST_JOB_OPTIONS, jobId: crypto.randomUUID() });
+      const job = await queue.add(
+        INGEST_JOB_NAME,
+        { raw },
+        { ...INGEST_JOB_OPTIONS, jobId: crypto.randomUUID() },
+      );
       return c.text(`ok ${job.id}`);
     });
     return app;

@@ -140,7 +140,14 @@ async function main(): Promise<void> {
       });
       try {
         // Warm-up (JIT, connections), then the measured run.
-        const warm = autocannon({ url: `http://127.0.0.1:${port}/v1/messages`, connections: 8, duration: 2, method: "POST", headers, body: TEMPLATE });
+        const warm = autocannon({
+          url: `http://127.0.0.1:${port}/v1/messages`,
+          connections: 8,
+          duration: 2,
+          method: "POST",
+          headers,
+          body: TEMPLATE,
+        });
         await new Promise((r) => warm.once("done", r));
         rows.push(await load(s.name, port, headers));
       } finally {
@@ -158,7 +165,9 @@ async function main(): Promise<void> {
   console.log("| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |");
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const r of rows)
-    console.log(`| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
+    console.log(
+      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`,
+    );
   const edge = rows.find((r) => r.name.startsWith("edge"));
   const bull = rows.find((r) => r.name.startsWith("Hono +"));
   if (edge && bull) console.log(`edge ÷ (Hono + 1 BullMQ add): ${(edge.rps / bull.rps).toFixed(2)}× req/s`);

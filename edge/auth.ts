@@ -2,9 +2,9 @@
  * Authentication: which vendor is sending. The key alone decides the vendor; with Basic auth
  * the user name must agree with it (it can never pick another vendor).
  */
-import type { KeyStore } from "./deps.ts";
+import type { KeyStore, Sha256Hex } from "./deps.ts";
 import type { ProblemCode } from "./errors.ts";
-import { parseApiKey, verifySecret } from "./keys.ts";
+import { parseApiKey, sha256Hex, verifySecret } from "./keys.ts";
 
 export interface Credentials {
   readonly key: string;
@@ -63,13 +63,17 @@ export type AuthResult =
  * const r = await authenticate(readCredentials(auth, xKey), keyStore);
  * if (!r.ok) return problemResponse(r.code);
  */
-export async function authenticate(creds: Credentials | undefined, keys: KeyStore): Promise<AuthResult> {
+export async function authenticate(
+  creds: Credentials | undefined,
+  keys: KeyStore,
+  hash: Sha256Hex = sha256Hex,
+): Promise<AuthResult> {
   if (creds === undefined) return { ok: false, code: "missing_credentials" };
   const parsed = parseApiKey(creds.key);
   if (parsed === undefined) return { ok: false, code: "invalid_credentials" };
   const stored = await keys.find(parsed.keyId);
   // Verify the secret even before looking at revocation, so a revoked id alone reveals nothing.
-  if (stored === undefined || !(await verifySecret(parsed.secret, stored)))
+  if (stored === undefined || !(await verifySecret(parsed.secret, stored, hash)))
     return { ok: false, code: "invalid_credentials" };
   if (stored.revokedAt !== undefined && stored.revokedAt !== null)
     return { ok: false, code: "key_revoked", keyId: stored.keyId };

@@ -6,6 +6,8 @@
  *
  * STABILITY: the Deno/Workers entries (edge/entries/deno.ts, edge/entries/worker.ts,
  * edge/runtime/) implement these. Changes are announced here, newest first:
+ * - v1.1: EdgeDeps.sha256Hex (optional; default Web Crypto). Node passes node:crypto's
+ *   synchronous hash, which avoids a thread-pool hop per digest. Backwards compatible.
  * - v1 (initial): KeyStore, Enqueuer (+ QueueUnavailableError), RateLimiter, Clock, EdgeDeps.
  */
 import type { VendorProfile } from "../shared/adt/profile.ts";
@@ -151,6 +153,9 @@ export const systemClock: Clock = {
 // Everything together
 // ---------------------------------------------------------------------------------------------
 
+/** Lowercase hex SHA-256 of a string's UTF-8 bytes, sync or async. */
+export type Sha256Hex = (text: string) => string | Promise<string>;
+
 export interface EdgeDeps {
   keys: KeyStore;
   enqueuer: Enqueuer;
@@ -167,4 +172,6 @@ export interface EdgeDeps {
   queueRetryAfterSeconds?: number;
   /** Ingest id generator; default `crypto.randomUUID()`. */
   newId?: () => string;
+  /** Lowercase hex SHA-256 of a string's UTF-8 bytes; default Web Crypto (`crypto.subtle`). */
+  sha256Hex?: Sha256Hex;
 }

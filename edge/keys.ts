@@ -8,7 +8,7 @@
  * randomness, so a leaked hash cannot be brute-forced and a slow hash would add only latency
  * (every request verifies a key). Comparison is constant-time over the digests.
  */
-import type { StoredKey } from "./deps.ts";
+import type { Sha256Hex, StoredKey } from "./deps.ts";
 
 export const KEY_PREFIX = "adt";
 const KEY_RE = /^adt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -62,8 +62,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** True when `secret` hashes to the stored hash. */
-export async function verifySecret(secret: string, stored: StoredKey): Promise<boolean> {
-  return constantTimeEqual(await sha256Hex(secret), stored.secretHash);
+export async function verifySecret(
+  secret: string,
+  stored: StoredKey,
+  hash: Sha256Hex = sha256Hex,
+): Promise<boolean> {
+  return constantTimeEqual(await hash(secret), stored.secretHash);
 }
 
 export interface NewApiKey {

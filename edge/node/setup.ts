@@ -2,6 +2,7 @@
  * Builds the edge's dependencies on Node from a parsed environment. Shared by the Node entry,
  * the benchmark and tests that run the real thing.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { loadVendorProfiles } from "../../shared/adt/profile-file.ts";
@@ -50,6 +51,8 @@ export async function createNodeDeps(env: EdgeEnv, logger?: Logger): Promise<Nod
     logger: log,
     metrics: new MetricsRegistry(),
     maxBodyBytes: env.MAX_BODY_BYTES,
+    // Synchronous and in-thread: Web Crypto's digest is asynchronous (thread pool) on Node.
+    sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
   };
   let closed = false;
   return {

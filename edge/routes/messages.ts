@@ -14,6 +14,7 @@ import {
   type EdgeDeps,
   type EnqueueMessage,
   QueueUnavailableError,
+  type Sha256Hex,
   systemClock,
 } from "../deps.ts";
 import { ERROR_TABLE, type ErrorCode, type ProblemCode, problemResponse } from "../errors.ts";
@@ -114,6 +115,7 @@ interface Ctx {
   maxBodyBytes: number;
   retryAfter: number;
   newId: () => string;
+  sha256: Sha256Hex;
 }
 
 /**
@@ -128,6 +130,7 @@ export function messagesHandler(deps: EdgeDeps, metrics: EdgeMetrics) {
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     retryAfter: deps.queueRetryAfterSeconds ?? 5,
     newId: deps.newId ?? (() => crypto.randomUUID()),
+    sha256: deps.sha256Hex ?? sha256Hex,
   };
   return (req: Request, requestId: string): Promise<Response> => handle(ctx, req, requestId);
 }
@@ -164,6 +167,7 @@ async function handle(ctx: Ctx, req: Request, requestId: string): Promise<Respon
         req.headers.get("x-api-key") ?? undefined,
       ),
       deps.keys,
+      ctx.sha256,
     );
   } catch (err) {
     if (!(err instanceof QueueUnavailableError)) throw err;
@@ -250,7 +254,7 @@ async function handle(ctx: Ctx, req: Request, requestId: string): Promise<Respon
       controlId: m.controlId,
       messageType: m.messageType,
       raw: m.raw,
-      bodyHash: await sha256Hex(m.raw),
+      bodyHash: await ctx.sha256(m.raw),
     })),
   );
   const enqueueStarted = clock.monotonic();
