@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     `  topics     ${topicName(env.KAFKA_TOPIC_PREFIX, DEMO_VENDOR, "events")} (and .raw, .dlq) on ${stack.kafkaBrokers.join(",")}`,
   );
   say(`  logs       ${shown(resolve(cfg.dataDir, "logs"))}/`);
+  say(`  processes  edge pid ${stack.edge.pid}; workers pid ${stack.workers.map((w) => w.pid).join(", ")}`);
   say("");
   say("Send the sample ADT^A01 (the answer is the HL7 ACK; a resend is answered AA as a duplicate):");
   say(`  ${curl}`);

@@ -39,14 +39,15 @@ export function scanAcks(body: string): AckEntry[] {
   return out;
 }
 
-/** The JSON outcome shape the edge answers with `Accept: application/json` (fields we read). */
+/** The JSON outcome the edge answers with `Accept: application/json` (edge/routes/messages.ts `JsonAck`). */
 interface JsonAck {
-  code?: unknown;
   ack?: unknown;
-  controlId?: unknown;
-  control_id?: unknown;
-  error?: unknown;
-  errors?: unknown;
+  messages?: {
+    ack?: unknown;
+    controlId?: unknown;
+    duplicate?: unknown;
+    errors?: { code?: unknown; segment?: unknown; field?: unknown; text?: unknown }[];
+  }[];
 }
 
 export interface ReadableAck extends AckEntry {
@@ -59,20 +60,26 @@ export interface ReadableAck extends AckEntry {
  * MSA-3 text and ERR details. JSON bodies are read too. Returns [] when nothing is recognised.
  */
 export function readAcks(body: string, contentType: string | undefined): ReadableAck[] {
+  // problem+json (401/403/413/415/429) is a transport error, not an ACK.
+  if (contentType?.includes("problem+json")) return [];
   if (contentType?.includes("json")) {
     try {
-      const j = JSON.parse(body) as JsonAck | JsonAck[];
-      const list = Array.isArray(j) ? j : [j];
-      return list
-        .map((a) => ({
-          code: String(a.code ?? a.ack ?? ""),
-          controlId: String(a.controlId ?? a.control_id ?? ""),
-          text: typeof a.error === "string" ? a.error : undefined,
-          errors: Array.isArray(a.errors)
-            ? a.errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e)))
-            : [],
-        }))
-        .filter((a) => a.code);
+      const j = JSON.parse(body) as JsonAck;
+      return (j.messages ?? []).map((m) => ({
+        code: String(m.ack ?? ""),
+        controlId: typeof m.controlId === "string" ? m.controlId : "",
+        text: m.duplicate === true ? "duplicate: already received, not enqueued again" : undefined,
+        errors: (m.errors ?? []).map((e) =>
+          [
+            typeof e.code === "string" && `code ${e.code}`,
+            typeof e.segment === "string" &&
+              `at ${e.segment}${typeof e.field === "number" ? `-${e.field}` : ""}`,
+            typeof e.text === "string" && e.text,
+          ]
+            .filter(Boolean)
+            .join(", "),
+        ),
+      }));
     } catch {
       return [];
     }
