@@ -97,7 +97,8 @@ export class MskCluster extends Construct {
       loggingInfo: {
         brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } },
       },
-      configurationInfo: { arn: configuration.attrArn, revision: 1 },
+      // The latest revision, so a change to the broker defaults reaches the cluster on deploy.
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
     });
     this.cluster.applyRemovalPolicy(props.removalPolicy);
     this.clusterArn = this.cluster.attrArn;

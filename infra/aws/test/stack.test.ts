@@ -110,6 +110,13 @@ describe("MSK", () => {
     expect(props(prod)).toContain("auto.create.topics.enable=false");
     expect(props(prod)).toContain("min.insync.replicas=2");
     expect(props(dev)).toContain("auto.create.topics.enable=true");
+    const [configId] = only(prod, "AWS::MSK::Configuration");
+    prod.hasResourceProperties("AWS::MSK::Cluster", {
+      ConfigurationInfo: {
+        Arn: { "Fn::GetAtt": [configId, "Arn"] },
+        Revision: { "Fn::GetAtt": [configId, "LatestRevision.Revision"] },
+      },
+    });
   });
 
   it("accepts only port 9098, from the app tasks and the Databricks CIDR", () => {
