@@ -116,6 +116,7 @@ export interface Observed {
   status: number;
   contentType: string | null;
   duplicate: string | null;
+  retryAfter: string | null;
   /** ER7 ACK with generated fields blanked, JSON with generated ids blanked, or problem type. */
   body: unknown;
   /** Ingest ids the answer named (to find the jobs), in order. */
@@ -172,6 +173,7 @@ export async function observe(res: Response): Promise<Observed> {
     status: res.status,
     contentType,
     duplicate: res.headers.get("x-duplicate"),
+    retryAfter: res.headers.get("retry-after"),
     body,
     ingestIds,
   };
@@ -216,11 +218,13 @@ export async function warmUp(send: Send, keys: Keys): Promise<void> {
 export async function nodeReference(
   redisUrl: string,
   queueName: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ send: Send; close(): Promise<void> }> {
   const env = parseEnv(EdgeEnvSchema, {
     REDIS_URL: redisUrl,
     INGEST_QUEUE: queueName,
     KEY_CACHE_SECONDS: "0",
+    ...extraEnv,
   });
   const edge: NodeEdge = await createNodeDeps(env, silentLogger);
   const app = createApp(edge.deps);
