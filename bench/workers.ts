@@ -11,7 +11,7 @@
  * Env: REDIS_URL, KAFKA_BROKERS (default: the local services), BENCH_JOBS (default 20000),
  * BENCH_ROUNDS (default 2), WORKER_CONCURRENCY (default 256), KAFKA_LINGER_MS (default 5).
  */
-import { type Job, Queue, Worker } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { loadVendorProfiles } from "../shared/adt/profile-file.ts";
 import { silentLogger } from "../shared/log/logger.ts";
@@ -51,18 +51,21 @@ async function prefill(queueName: string): Promise<{ queue: Queue; connection: R
   return { queue, connection };
 }
 
-/** Resolves with first/last completion times once `JOBS` jobs completed. */
-function countCompletions(worker: Worker): Promise<{ first: number; last: number }> {
-  let n = 0;
+/**
+ * Polls the queue's completed count (every 20 ms) and returns when the first and the last job
+ * completed. Polling rather than worker events: the real worker may complete jobs before a
+ * listener could be attached, and both runs are measured the same way.
+ */
+async function completionTimes(queue: Queue): Promise<{ first: number; last: number }> {
   let first = 0;
-  return new Promise((resolve, reject) => {
-    worker.on("failed", (_job: Job | undefined, err: Error) => reject(new Error(`job failed: ${err.name}`)));
-    worker.on("completed", () => {
-      const t = performance.now();
-      if (n === 0) first = t;
-      if (++n === JOBS) resolve({ first, last: t });
-    });
-  });
+  for (;;) {
+    const c = await queue.getJobCounts("completed", "failed");
+    const t = performance.now();
+    if (c.failed) throw new Error(`${c.failed} jobs failed`);
+    if (!first && (c.completed ?? 0) > 0) first = t;
+    if (c.completed === JOBS) return { first, last: t };
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function baseline(round: number): Promise<Result> {
@@ -73,7 +76,7 @@ async function baseline(round: number): Promise<Result> {
     connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
     concurrency: Number(CONCURRENCY),
   });
-  const { first, last } = await countCompletions(worker);
+  const { first, last } = await completionTimes(queue);
   const wall = (performance.now() - started) / 1000;
   await worker.close();
   await queue.obliterate({ force: true });
@@ -105,8 +108,7 @@ async function workers(round: number, compression: "gzip" | "none"): Promise<Res
   const { queue, connection } = await prefill(name);
   const started = performance.now();
   const runtime = await startWorkerRuntime(env, { logger: silentLogger, profiles });
-  const done = countCompletions(runtime.worker);
-  const { first, last } = await done;
+  const { first, last } = await completionTimes(queue);
   const wall = (performance.now() - started) / 1000;
   const m = runtime.metrics;
   const produced =

@@ -32,8 +32,9 @@ export const profilesFrom = (vendors: Record<string, unknown>) => parseVendorPro
 export function startTestWorker(
   env: WorkerEnv,
   profiles: ReadonlyMap<string, VendorProfile> = repoProfiles(),
+  writeEmf?: (line: string) => void,
 ): Promise<WorkerRuntime> {
-  return startWorkerRuntime(env, { logger: silentLogger, profiles });
+  return startWorkerRuntime(env, { logger: silentLogger, profiles, ...(writeEmf ? { writeEmf } : {}) });
 }
 
 /** A Queue handle for the test side (enqueue as the edge does, read counts). */

@@ -89,12 +89,13 @@ describe("workers: jobs enqueued as the edge does reach Kafka", () => {
     expect(batches, text).toBeLessThan(jobs.length / 2);
   });
 
-  it("serves /metrics and /healthz with queue depth, outcomes and end-to-end latency", async () => {
+  it("serves /metrics and /healthz with queue depth, outcomes and end-to-end latency; emits EMF lines", async () => {
     const services = testServices();
-    const env = testWorkerEnv(services);
+    const env = testWorkerEnv(services, { CLOUDWATCH_EMF: "true", EMF_INTERVAL_MS: "1000" });
     const queue = testQueue(env);
     cleanups.push(() => dropQueue(queue));
-    const runtime = await startTestWorker(env);
+    const emf: string[] = [];
+    const runtime = await startTestWorker(env, undefined, (line) => emf.push(line));
     cleanups.push(() => runtime.close());
     const server = await startMetricsServer({
       registry: runtime.metrics.registry,
@@ -121,6 +122,14 @@ describe("workers: jobs enqueued as the edge does reach Kafka", () => {
     for (const j of jobs) expect(text).not.toContain(j.controlId);
     expect(text).not.toMatch(/SMITH|NGUYEN|GARCIA|OKAFOR|GENHOSP\||\b10000[0-9]\b/);
     expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+
+    const line = await waitFor("an EMF line", () => emf.at(-1), { timeoutMs: 5000 });
+    expect(JSON.parse(line)).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: "AdtStream", Dimensions: [["Queue"]] }] },
+      Queue: env.INGEST_QUEUE,
+      QueueDepth: 0,
+      OldestJobAgeSeconds: 0,
+    });
     await runtime.close();
     expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(503);
   });

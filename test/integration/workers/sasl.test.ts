@@ -50,6 +50,30 @@ describe("workers over SASL_SSL", () => {
     expect(idCounts(events)).toEqual({ ids: new Set(jobs.map((j) => j.id)), duplicates: 0 });
   });
 
+  it("does not produce with a token the broker refuses (wrong scope): jobs wait and retry", async (ctx) => {
+    const services = testServices();
+    const sasl = services.kafkaSasl;
+    if (!sasl) return ctx.skip("broker not started by infra/local: no SASL_SSL listener");
+    const env = testWorkerEnv(services, {
+      KAFKA_BROKERS: sasl.brokers.join(","),
+      KAFKA_AUTH: "sasl-oauthbearer-unsecured",
+      KAFKA_OAUTH_SCOPE: "not-adt-stream",
+      KAFKA_SSL_CA_FILE: sasl.caPemFile,
+      KAFKA_SSL_SERVERNAME: "localhost",
+      KAFKA_REQUEST_TIMEOUT_MS: "3000",
+    });
+    const queue = testQueue(env);
+    cleanups.push(() => dropQueue(queue));
+    const runtime = await startTestWorker(env);
+    cleanups.push(() => runtime.close());
+    await enqueue(queue, [adtJob("demo", 1)]);
+    await waitFor("a retry", () => runtime.metrics.jobs.get({ vendor: "demo", outcome: "retry" }) > 0, {
+      timeoutMs: 60_000,
+    });
+    const c = await queue.getJobCounts("completed", "failed");
+    expect(c).toMatchObject({ completed: 0, failed: 0 });
+  });
+
   it("produces with SASL PLAIN over TLS (KAFKA_AUTH=sasl-plain)", async (ctx) => {
     const services = testServices();
     const sasl = services.kafkaSasl;
