@@ -210,7 +210,7 @@ console.log(
 );
 bench("typical ADT", generateAdtCorpus({ count, seed: 42, escapeRate: 0.1 }), rounds, roundMs);
 bench(
-  "ADT with embedded documents (10% carry a 256 KiB base64 PDF)",
+  "ADT with embedded documents (each message has a 10% chance of a 256 KiB base64 PDF)",
   generateAdtCorpus({
     count: Math.max(50, Math.floor(count / 10)),
     seed: 43,
