@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAck, Hl7ParseError, parseMessage, readHeader } from "./index.ts";
+import { generateAdtCorpus } from "./testing/corpus.ts";
 
 const NOW = new Date("2024-03-04T05:06:07Z");
 const ORIGINAL =
@@ -126,6 +127,29 @@ describe("readHeader", () => {
       version: "2.5.1",
       charset: "8859/1",
     });
+  });
+
+  it("agrees with parseMessage on every corpus message", () => {
+    for (const text of generateAdtCorpus({ count: 100, seed: 21, escapeRate: 0.5 })) {
+      const h = readHeader(text)!;
+      const m = parseMessage(text);
+      const raw = (n: number) => m.segment("MSH")!.toString().split("|")[n - 1] ?? "";
+      expect([
+        h.sendingApplication,
+        h.sendingFacility,
+        h.dateTime,
+        h.messageType,
+        h.controlId,
+        h.processingId,
+      ]).toEqual([3, 4, 7, 9, 10, 11].map(raw));
+      expect([h.messageCode, h.triggerEvent, h.messageStructure, h.version, h.charset]).toEqual([
+        m.get("MSH-9.1"),
+        m.get("MSH-9.2"),
+        m.get("MSH-9.3"),
+        m.get("MSH-12"),
+        m.get("MSH-18"),
+      ]);
+    }
   });
 
   it("finds MSH after batch headers and returns undefined without one", () => {

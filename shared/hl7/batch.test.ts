@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildAck, buildBatchAck, Hl7ErrorCode, Hl7ParseError, parseMessage, splitBatch } from "./index.ts";
+import { generateAdtCorpus } from "./testing/corpus.ts";
 
 const msg = (id: string) =>
   `MSH|^~\\&|S|SF|R|RF|20240101||ADT^A01^ADT_A01|${id}|P|2.5\rPID|1||${id}^^^H^MR\r`;
@@ -107,5 +109,47 @@ describe("buildBatchAck", () => {
   it("refuses a wrong number of ACKs", () => {
     const batch = splitBatch(`${msg("1")}${msg("2")}`);
     expect(() => buildBatchAck(batch, [])).toThrow(RangeError);
+  });
+});
+
+describe("splitBatch properties", () => {
+  const pool = generateAdtCorpus({ count: 30, seed: 8 });
+
+  it("gives back exactly the messages that were wrapped, in any envelope and with any terminators", () => {
+    const batchArb = fc.array(fc.array(fc.constantFrom(...pool), { maxLength: 4 }), {
+      minLength: 1,
+      maxLength: 3,
+    });
+    fc.assert(
+      fc.property(
+        batchArb,
+        fc.boolean(),
+        fc.constantFrom("\r", "\n", "\r\n"),
+        (groups, withFile, terminator) => {
+          const lines: string[] = [];
+          if (withFile) lines.push("FHS|^~\\&|S|F|R|RF|20240101||||F1");
+          for (const g of groups) {
+            lines.push("BHS|^~\\&|S|F|R|RF|20240101||||B1");
+            for (const m of g) lines.push(m.replace(/\r$/, ""));
+            lines.push(`BTS|${g.length}`);
+          }
+          if (withFile) lines.push(`FTS|${groups.length}`);
+          const text = lines.join("\r").replace(/\r/g, terminator) + terminator;
+          const batch = splitBatch(text);
+          expect(batch.batches.map((b) => b.messages.length)).toEqual(groups.map((g) => g.length));
+          expect(batch.messages).toEqual(groups.flat());
+          const reply = splitBatch(
+            buildBatchAck(
+              batch,
+              batch.messages.map((m) => buildAck(m, "AA")),
+            ),
+          );
+          expect(reply.messages.map((m) => parseMessage(m).get("MSA-2"))).toEqual(
+            groups.flat().map((m) => parseMessage(m).get("MSH-10")),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
