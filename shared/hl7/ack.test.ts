@@ -57,6 +57,14 @@ describe("buildAck", () => {
     expect(m.get("MSA-3")).toBe("Bed & ward unknown");
   });
 
+  it("leaves out MSA-3 for v2.7+, where it is withdrawn, and keeps the text in ERR-8", () => {
+    const v27 = ORIGINAL.replace("2.5.1", "2.7");
+    const m = parseMessage(buildAck(v27, "AE", { errors: [{ hl7ErrorCode: 207, text: "try later" }] }));
+    expect(m.get("MSA-3")).toBeUndefined();
+    expect(m.get("ERR-8")).toBe("try later");
+    expect(m.get("ERR-2")).toBeUndefined();
+  });
+
   it("supports enhanced-mode accept codes", () => {
     for (const code of ["CA", "CE", "CR"] as const) {
       expect(parseMessage(buildAck(ORIGINAL, code)).get("MSA-1")).toBe(code);

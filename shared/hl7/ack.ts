@@ -31,7 +31,7 @@ export interface AckOptions {
   now?: Date;
   /** Problems to report, one ERR segment each. An `Hl7ParseError` maps itself. */
   errors?: readonly (AckError | Hl7ParseError)[];
-  /** MSA-3 text; defaults to the first error's text. Must not contain PHI. */
+  /** MSA-3 text (not sent for v2.7+, where MSA-3 is withdrawn); defaults to the first error's text. No PHI. */
   text?: string;
   /** Our application/facility (raw ER7) when the original MSH-5/MSH-6 are empty. */
   sendingApplication?: string;
@@ -86,7 +86,8 @@ export function buildAck(
   const errors = (options.errors ?? []).map(toAckError);
   const text = options.text ?? errors[0]?.text;
   const msa = ["MSA", code, copy(header?.controlId)];
-  if (text !== undefined && text !== "") msa.push(escapeHl7(text, d));
+  // MSA-3 was withdrawn in v2.7 (ERR-8 carries the text there); older receivers read it.
+  if (text !== undefined && text !== "" && !versionAtLeast(version, 2, 7)) msa.push(escapeHl7(text, d));
   const segments = [msh, msa.join(d.field)];
   const modern = versionAtLeast(version, 2, 5);
   for (const e of errors) segments.push(modern ? errSegment25(e, d) : errSegmentLegacy(e, d));
