@@ -160,7 +160,7 @@ export function renderHtml(r: RunReport): string {
   const procs = r.profile.processes
     .map(
       (p) =>
-        `<tr><th>${esc(p.name)}</th><td>${p.pid}</td><td>${fmt(p.cpuAvgPct)}</td><td>${fmt(p.cpuMaxPct)}</td><td>${fmt(p.rssMaxMb)}</td></tr>`,
+        `<tr><th>${esc(p.name)}</th><td>${p.pid}</td><td>${fmt(p.cpuAvgPct)}</td><td>${fmt(p.cpuMaxPct)}</td><td>${fmt(p.runQueueWaitPct)}</td><td>${fmt(p.rssMaxMb)}</td></tr>`,
     )
     .join("");
   const opts = Object.entries(r.options)
@@ -210,8 +210,9 @@ ${histogramSvg("send → Kafka latency histogram", r.histogramsMs.endToEnd)}
 ${histogramSvg("ACK latency histogram", r.histogramsMs.ack)}
 ${latencySvg(r.timeline, r.targets.p99EndToEndMs)}
 <h2>Where the time goes</h2>
-${procs ? `<table><tr><th>process</th><th>pid</th><th>CPU avg %</th><th>CPU max %</th><th>RSS max MB</th></tr>${procs}</table>` : "<p>No process profile (external system).</p>"}
+${procs ? `<table><tr><th>process</th><th>pid</th><th>CPU avg %</th><th>CPU max %</th><th>run-queue wait %</th><th>RSS max MB</th></tr>${procs}</table>` : "<p>No process profile (external system).</p>"}
 ${r.profile.eventLoopDelayMs ? `<p>Load generator event-loop delay: p50 ${fmt(r.profile.eventLoopDelayMs.p50)} ms, p99 ${fmt(r.profile.eventLoopDelayMs.p99)} ms, max ${fmt(r.profile.eventLoopDelayMs.max)} ms.</p>` : ""}
+${r.profile.machine ? `<p>Machine: busy ${fmt(r.profile.machine.busyPct)}% of all CPUs, ${fmt(r.profile.machine.othersPct)}% by processes outside this run; load average up to ${fmt(r.profile.machine.loadAverageMax)}.</p>` : ""}
 ${r.profile.notes.map((n) => `<p>${esc(n)}</p>`).join("")}
 <h2>Machine and options</h2>
 <p>${fmt(r.machine.cpus)} × ${esc(r.machine.cpuModel)}, ${fmt(r.machine.memoryGb)} GB, Node ${esc(r.machine.node)}, ${esc(r.machine.os)}${r.machine.sharedNote ? ` — ${esc(r.machine.sharedNote)}` : ""}</p>

@@ -36,6 +36,8 @@ export interface ProcessProfile {
   /** Average and peak CPU over the run, in percent of one core. */
   cpuAvgPct: number;
   cpuMaxPct: number;
+  /** Time its threads were runnable but waited for a CPU, in % of wall time (summed over threads). */
+  runQueueWaitPct: number;
   rssMaxMb: number;
 }
 
@@ -83,6 +85,7 @@ export interface RunReport {
   profile: {
     processes: ProcessProfile[];
     eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+    machine: { busyPct: number; othersPct: number; loadAverageMax: number } | null;
     notes: string[];
   };
   targets: typeof TARGETS;
@@ -343,15 +346,19 @@ export function formatSummary(r: RunReport): string {
     lat("send → Kafka", r.latencyMs.endToEnd),
   ];
   if (r.profile.processes.length) {
-    lines.push("  CPU (% of one core, avg/max):");
+    lines.push("  CPU (% of one core: avg / max; run-queue wait = runnable but no CPU free):");
     for (const p of r.profile.processes)
       lines.push(
-        `    ${p.name.padEnd(18)} ${String(p.cpuAvgPct).padStart(5)} / ${String(p.cpuMaxPct).padStart(5)}   rss ${p.rssMaxMb} MB`,
+        `    ${p.name.padEnd(18)} ${String(p.cpuAvgPct).padStart(5)} / ${String(p.cpuMaxPct).padStart(5)}   wait ${String(p.runQueueWaitPct).padStart(5)}%   rss ${p.rssMaxMb} MB`,
       );
   }
   if (r.profile.eventLoopDelayMs)
     lines.push(
       `  load generator event-loop delay p50 ${r.profile.eventLoopDelayMs.p50} ms, p99 ${r.profile.eventLoopDelayMs.p99} ms, max ${r.profile.eventLoopDelayMs.max} ms`,
+    );
+  if (r.profile.machine)
+    lines.push(
+      `  machine         busy ${r.profile.machine.busyPct}% of all CPUs, ${r.profile.machine.othersPct}% by processes outside this run; load average max ${r.profile.machine.loadAverageMax}`,
     );
   for (const note of r.profile.notes) lines.push(`  note: ${note}`);
   lines.push("", r.verdict.line, "");

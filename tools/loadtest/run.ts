@@ -262,7 +262,8 @@ export async function runLoadtest(
       profile: {
         processes: prof.processes,
         eventLoopDelayMs: prof.eventLoopDelayMs,
-        notes: profileNotes(prof.processes, cpuList.length),
+        machine: prof.machine ?? null,
+        notes: profileNotes(prof.processes, cpuList.length, prof.machine),
       },
     });
     return { report, stack };
