@@ -58,7 +58,14 @@ export class IngestQueueObject
   }
 
   #queue(): Promise<BullmqEnqueuer> {
-    this.#enqueuer ??= this.#connect();
+    if (this.#enqueuer === undefined) {
+      const pending = this.#connect();
+      this.#enqueuer = pending;
+      // A failed set-up (bad config) must not stay cached: the next call tries again.
+      pending.catch(() => {
+        if (this.#enqueuer === pending) this.#enqueuer = undefined;
+      });
+    }
     return this.#enqueuer;
   }
 
