@@ -51,3 +51,5 @@ const app = await build();
 serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => {
   process.stderr.write("ready\n");
 });
+// Exit normally on signals so `--cpu-prof` can write its profile.
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0));

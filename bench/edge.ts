@@ -9,18 +9,20 @@
  *             metrics, one JSON log line (to /dev/null)
  *
  * Every request carries a distinct message (unique MSH-10), so the edge really enqueues each
- * one. Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), REDIS_URL.
+ * one. Env: BENCH_SECONDS per round (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
+ * (default 32), REDIS_URL.
  * Queues are deleted afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { generateApiKey } from "../edge/keys.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const root = join(import.meta.dirname, "..");
@@ -69,12 +71,12 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function load(name: string, port: number, headers: Record<string, string>): Promise<Row> {
+function load(name: string, port: number, headers: Record<string, string>, seconds: number): Promise<Row> {
   let n = 0;
   const run = autocannon({
     url: `http://127.0.0.1:${port}/v1/messages`,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     requests: [
       {
         method: "POST",
@@ -124,43 +126,43 @@ async function main(): Promise<void> {
     { name: "Hono + 1 BullMQ add", mode: "bullmq", queue: `bench-bullmq-${stamp}` },
     { name: "edge full ingest path", mode: "edge", queue: `bench-edge-${stamp}` },
   ];
-  const rows: Row[] = [];
-  let port = 18_500 + Math.floor(Math.random() * 500);
+  // All three servers run at once; rounds are interleaved (A B C A B C …) and the best round
+  // of each is reported, so a burst of load from elsewhere on the machine hits all alike.
+  const base = 18_500 + Math.floor(Math.random() * 400);
+  const servers: ChildProcess[] = [];
+  const best = new Map<string, Row>();
   try {
-    for (const s of scenarios) {
-      port++;
-      const server = await startServer(s.mode, port, {
-        REDIS_URL,
-        INGEST_QUEUE: s.queue,
-        PORT: String(port),
-        API_KEYS_FILE: keysFile,
-        RATE_LIMIT_RPS: "10000000",
-        RATE_LIMIT_BURST: "10000000",
-        LOG_LEVEL: "info",
-      });
-      try {
-        // Warm-up (JIT, connections), then the measured run.
-        const warm = autocannon({
-          url: `http://127.0.0.1:${port}/v1/messages`,
-          connections: 8,
-          duration: 2,
-          method: "POST",
-          headers,
-          body: TEMPLATE,
-        });
-        await new Promise((r) => warm.once("done", r));
-        rows.push(await load(s.name, port, headers));
-      } finally {
-        await stopServer(server);
-        await deleteKeys(redis, `bull:${s.queue}:*`);
+    for (const [i, s] of scenarios.entries()) {
+      servers.push(
+        await startServer(s.mode, base + i, {
+          REDIS_URL,
+          INGEST_QUEUE: s.queue,
+          PORT: String(base + i),
+          API_KEYS_FILE: keysFile,
+          RATE_LIMIT_RPS: "10000000",
+          RATE_LIMIT_BURST: "10000000",
+          LOG_LEVEL: "info",
+        }),
+      );
+      // Warm-up (JIT, connections).
+      await load(s.name, base + i, headers, 2);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, s] of scenarios.entries()) {
+        const row = await load(s.name, base + i, headers, SECONDS);
+        const prev = best.get(s.name);
+        if (prev === undefined || row.rps > prev.rps) best.set(s.name, row);
       }
     }
   } finally {
+    await Promise.all(servers.map(stopServer));
+    for (const s of scenarios) await deleteKeys(redis, `bull:${s.queue}:*`);
     rmSync(dir, { recursive: true, force: true });
     redis.disconnect();
   }
+  const rows = scenarios.map((s) => best.get(s.name)!);
   console.log(
-    `edge benchmark: Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per scenario, ~${TEMPLATE.length} B messages`,
+    `edge benchmark: Node ${process.version}, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${SECONDS} s rounds, ~${TEMPLATE.length} B messages, load average ${loadavg()[0]!.toFixed(1)}`,
   );
   console.log("| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |");
   console.log("|---|---:|---:|---:|---:|---:|");
