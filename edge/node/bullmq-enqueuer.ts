@@ -98,7 +98,7 @@ export function enqueueRedisOptions(commandTimeoutMs = 2000): RedisOptions {
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     // Concurrent requests' commands share one socket write (fewer syscalls on both sides).
-    enableAutoPipelining: process.env.EDGE_AUTO_PIPELINING !== "0",
+    enableAutoPipelining: true,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
