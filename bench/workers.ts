@@ -33,8 +33,15 @@ interface Result {
   name: string;
   jobsPerS: number;
   wallS: number;
+  /** CPU time of this process (user + system) per job while draining; less sensitive to a busy VM. */
+  cpuUsPerJob: number;
   extra: string;
 }
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 async function prefill(queueName: string): Promise<{ queue: Queue; connection: Redis }> {
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -72,12 +79,14 @@ async function baseline(round: number): Promise<Result> {
   const name = `bench-base-${run}-${round}`;
   const { queue, connection } = await prefill(name);
   const started = performance.now();
+  const cpu0 = cpuNow();
   const worker = new Worker(name, async () => undefined, {
     connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
     concurrency: Number(CONCURRENCY),
   });
   const { first, last } = await completionTimes(queue);
   const wall = (performance.now() - started) / 1000;
+  const cpuUsPerJob = (cpuNow() - cpu0) / JOBS;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -86,6 +95,7 @@ async function baseline(round: number): Promise<Result> {
     name: "BullMQ only (empty processor)",
     jobsPerS: (JOBS - 1) / ((last - first) / 1000),
     wallS: wall,
+    cpuUsPerJob,
     extra: "",
   };
 }
@@ -107,9 +117,11 @@ async function workers(round: number, compression: "gzip" | "none"): Promise<Res
   const profiles = loadVendorProfiles("config/vendors.json");
   const { queue, connection } = await prefill(name);
   const started = performance.now();
+  const cpu0 = cpuNow();
   const runtime = await startWorkerRuntime(env, { logger: silentLogger, profiles });
   const { first, last } = await completionTimes(queue);
   const wall = (performance.now() - started) / 1000;
+  const cpuUsPerJob = (cpuNow() - cpu0) / JOBS;
   const m = runtime.metrics;
   const produced =
     m.jobs.get({ vendor: "demo", outcome: "produced" }) +
@@ -132,6 +144,7 @@ async function workers(round: number, compression: "gzip" | "none"): Promise<Res
     name: `workers → Kafka (${compression}, linger ${LINGER} ms)`,
     jobsPerS: (JOBS - 1) / ((last - first) / 1000),
     wallS: wall,
+    cpuUsPerJob,
     extra: `${batches} produce requests (${Math.round((2 * JOBS) / batches)} records each), request p50 ≤ ${p50 * 1000} ms, p99 ≤ ${p99 * 1000} ms`,
   };
 }
@@ -159,7 +172,7 @@ async function main(): Promise<void> {
   );
   for (const r of best.values())
     console.log(
-      `| ${r.name} | ${Math.round(r.jobsPerS).toLocaleString("en-US")} | ${r.wallS.toFixed(1)} | ${((100 * r.jobsPerS) / base).toFixed(0)} % | ${r.extra} |`,
+      `| ${r.name} | ${Math.round(r.jobsPerS).toLocaleString("en-US")} | ${r.wallS.toFixed(1)} | ${Math.round(r.cpuUsPerJob)} | ${((100 * r.jobsPerS) / base).toFixed(0)} % | ${r.extra} |`,
     );
   const load = await import("node:os").then((os) => os.loadavg()[0]?.toFixed(1));
   console.log(`\nload average (1 min) at the end: ${load}`);
