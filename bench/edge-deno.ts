@@ -1,14 +1,17 @@
 /**
  * Deno rows of the edge benchmark: `npm run bench:edge:deno` on its own, or
- * `runDenoEdgeBench()` from bench/edge.ts so the rows sit beside the Node ones in one run.
+ * `runDenoEdgeBench({ node: false })` from bench/edge.ts so the Deno rows sit beside its Node
+ * ones in one run.
  *
- * Measures, with autocannon in this process and the server as a Deno child process:
+ * Measures, with autocannon in this process and each server as a child process:
+ * - on Node (BENCH_NODE=0 skips; bench/edge-server.ts from `bench:edge`): bare Hono and the full edge;
  * - baseline: bare Hono under Deno.serve (reads the body, answers a constant; bench/edge-deno-bare.ts);
  * - ours: the real edge under Deno (edge/entries/deno.ts: auth with a Redis-stored key, HL7
  *   structural check, de-duplication, per-vendor seq, durable BullMQ enqueue in the local Redis).
  * Every ingest request carries a new control id, so each one is a real enqueue (no duplicates).
- * Optionally (BENCH_WORKERD=1) the same two under workerd via `wrangler dev --local`, which
- * puts wrangler's local proxy in front: indicative only, not a production figure.
+ * Optionally (BENCH_WORKERD=1) the edge under workerd via `wrangler dev --local` (Worker →
+ * Durable Object → Redis), with wrangler's local proxy in front: indicative only, not a
+ * production figure.
  *
  * Options (env, as bench/edge.ts): BENCH_SECONDS per target (default 10), BENCH_CONNECTIONS (default 32),
  * REDIS_URL (default redis://127.0.0.1:6379; `npm run services:up` first).
@@ -131,7 +134,7 @@ const edgeEnv = (redisUrl: string, queue: string) => ({
  * console.table(rows);
  */
 export async function runDenoEdgeBench(
-  opts: { seconds?: number; connections?: number; redisUrl?: string; workerd?: boolean } = {},
+  opts: { seconds?: number; connections?: number; redisUrl?: string; workerd?: boolean; node?: boolean } = {},
 ): Promise<EdgeBenchRow[]> {
   const seconds = opts.seconds ?? 10;
   const connections = opts.connections ?? 32;
@@ -143,6 +146,30 @@ export async function runDenoEdgeBench(
   const rows: EdgeBenchRow[] = [];
   const scratch = mkdtempSync(join(tmpdir(), "adt-stream-bench-"));
   try {
+    if (opts.node !== false) {
+      // Node rows from bench/edge.ts's own server, so both runtimes are measured in this run.
+      const nodeServer = async (mode: string, env: Record<string, string>) => {
+        const port = await freePort();
+        return startRuntime({
+          name: `node ${mode}`,
+          command: process.execPath,
+          args: ["--import", "tsx", "bench/edge-server.ts", mode, String(port)],
+          env,
+          port,
+          anyAnswerMeansUp: true,
+        });
+      };
+      rows.push(
+        await withProcess(nodeServer("bare", {}), (p) =>
+          measure("node", "bare Hono POST (baseline)", p, created.key, seconds, connections),
+        ),
+      );
+      rows.push(
+        await withProcess(nodeServer("edge", edgeEnv(redisUrl, `${queueName}-node`)), (p) =>
+          measure("node", "edge: auth + checks + durable enqueue", p, created.key, seconds, connections),
+        ),
+      );
+    }
     const denoPort = await freePort();
     rows.push(
       await withProcess(
@@ -206,7 +233,7 @@ export async function runDenoEdgeBench(
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    for (const q of [queueName, `${queueName}-workerd`]) {
+    for (const q of [queueName, `${queueName}-node`, `${queueName}-workerd`]) {
       const queue = new Queue(q, { connection: redis });
       await queue.obliterate({ force: true });
       await queue.close();
@@ -256,9 +283,10 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
     connections: Number(process.env.BENCH_CONNECTIONS ?? 32),
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     workerd: process.env.BENCH_WORKERD === "1",
+    node: process.env.BENCH_NODE !== "0",
   });
   console.log(
-    `edge benchmark, Deno ${process.env.BENCH_WORKERD === "1" ? "and workerd " : ""}(autocannon, ${process.env.BENCH_CONNECTIONS ?? 32} connections)`,
+    `edge benchmark by runtime (autocannon, ${process.env.BENCH_CONNECTIONS ?? 32} connections, ${process.env.BENCH_SECONDS ?? 10} s per target)`,
   );
   printRows(rows);
 }

@@ -26,6 +26,8 @@ export interface StartOptions {
   port: number;
   /** How long the runtime may take until GET /healthz answers 200. */
   startTimeoutMs?: number;
+  /** Servers without /healthz (benchmark baselines): any HTTP answer means it listens. */
+  anyAnswerMeansUp?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function startRuntime(opts: StartOptions): Promise<RuntimeProcess> 
         if (exited !== undefined) return "exited" as const;
         const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
         await res.body?.cancel();
-        return res.status === 200 && ("up" as const);
+        return (res.status === 200 || opts.anyAnswerMeansUp === true) && ("up" as const);
       },
       { timeoutMs: opts.startTimeoutMs ?? 60_000, intervalMs: 250 },
     );
