@@ -66,11 +66,10 @@ export async function sendAll(
   }));
   const path = opts.url.pathname + opts.url.search;
 
-  const settle = (req: PreparedRequest, status: number, body: string | undefined, sentAt: number) => {
+  const settle = (req: PreparedRequest, status: number, body: string | undefined) => {
     const at = opts.now();
     const end = req.first + req.count;
     for (let i = req.first; i < end; i++) {
-      ledger.sentAt[i] = sentAt;
       ledger.ackAt[i] = at;
       ledger.httpStatus[i] = status;
       ledger.outcome[i] = status === 0 ? Outcome.network : Outcome.http;
@@ -86,6 +85,9 @@ export async function sendAll(
 
   const sendOne = (req: PreparedRequest, sentAt: number) =>
     new Promise<void>((resolve) => {
+      // Stamped before sending: the record can be read from Kafka before this side has
+      // processed the ACK, and its latency needs the send time then.
+      for (let i = req.first; i < req.first + req.count; i++) ledger.sentAt[i] = sentAt;
       const r = http.request(
         {
           agent,
@@ -101,18 +103,18 @@ export async function sendAll(
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            settle(req, res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), sentAt);
+            settle(req, res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"));
             resolve();
           });
           res.on("error", () => {
-            settle(req, 0, undefined, sentAt);
+            settle(req, 0, undefined);
             resolve();
           });
         },
       );
       r.on("timeout", () => r.destroy(new Error("request timed out")));
       r.on("error", () => {
-        settle(req, 0, undefined, sentAt);
+        settle(req, 0, undefined);
         resolve();
       });
       r.end(req.body);
