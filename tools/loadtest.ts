@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const external = values.url !== undefined;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const reportFile = resolve(values.report ?? `reports/loadtest-${stamp}.json`);
-  const htmlFile = resolve(values.html ?? reportFile.replace(/\.json$/, "") + ".html");
+  const htmlFile = resolve(values.html ?? `${reportFile.replace(/\.json$/, "")}.html`);
   const batchFraction = num(values["batch-fraction"], "batch-fraction", 0.02) as number;
   if (batchFraction > 1) fail("--batch-fraction is a share between 0 and 1");
 

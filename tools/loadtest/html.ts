@@ -160,7 +160,7 @@ export function renderHtml(r: RunReport): string {
   const procs = r.profile.processes
     .map(
       (p) =>
-        `<tr><th>${esc(p.name)}</th><td>${p.pid}</td><td>${fmt(p.cpuAvgPct)}</td><td>${fmt(p.cpuMaxPct)}</td><td>${fmt(p.runQueueWaitPct)}</td><td>${fmt(p.rssMaxMb)}</td></tr>`,
+        `<tr><th>${esc(p.name)}</th><td>${p.pid}</td><td>${fmt(p.cpuAvgPct)}</td><td>${fmt(p.cpuMaxPct)}</td><td>${fmt(p.runQueueWaitPct)}</td><td>${fmt(p.cpuSeconds)}</td><td>${fmt(p.rssMaxMb)}</td></tr>`,
     )
     .join("");
   const opts = Object.entries(r.options)
@@ -198,6 +198,7 @@ ${row("delivered without AA", fmt(c.deliveredWithoutAa))}
 ${row("sustained (delivered/s, steady state)", `${fmt(r.throughput.sustainedMsgPerSec)} msg/s`)}
 ${row("overall send / ack / delivered", `${fmt(r.throughput.sendMsgPerSec)} / ${fmt(r.throughput.ackMsgPerSec)} / ${fmt(r.throughput.deliveredMsgPerSec)} msg/s`)}
 ${row("duration", `${fmt(r.throughput.durationS)} s`)}
+${r.throughput.pipelineCpuMsPerMessage !== null ? row("pipeline CPU per message", `${fmt(r.throughput.pipelineCpuMsPerMessage)} ms → at most ≈ ${fmt(r.throughput.projectedMsgPerSecIdle)} msg/s on ${fmt(r.machine.cpus)} idle cores`) : ""}
 ${row("reference design", `≈ ${fmt(Math.round(r.reference.throughputMsgPerSec))} msg/s, 4–5 s per message`)}
 </table>
 ${throughputSvg(r.timeline, r.targets.throughputMsgPerSec)}
@@ -210,7 +211,7 @@ ${histogramSvg("send → Kafka latency histogram", r.histogramsMs.endToEnd)}
 ${histogramSvg("ACK latency histogram", r.histogramsMs.ack)}
 ${latencySvg(r.timeline, r.targets.p99EndToEndMs)}
 <h2>Where the time goes</h2>
-${procs ? `<table><tr><th>process</th><th>pid</th><th>CPU avg %</th><th>CPU max %</th><th>run-queue wait %</th><th>RSS max MB</th></tr>${procs}</table>` : "<p>No process profile (external system).</p>"}
+${procs ? `<table><tr><th>process</th><th>pid</th><th>CPU avg %</th><th>CPU max %</th><th>run-queue wait %</th><th>CPU s</th><th>RSS max MB</th></tr>${procs}</table>` : "<p>No process profile (external system).</p>"}
 ${r.profile.eventLoopDelayMs ? `<p>Load generator event-loop delay: p50 ${fmt(r.profile.eventLoopDelayMs.p50)} ms, p99 ${fmt(r.profile.eventLoopDelayMs.p99)} ms, max ${fmt(r.profile.eventLoopDelayMs.max)} ms.</p>` : ""}
 ${r.profile.machine ? `<p>Machine: busy ${fmt(r.profile.machine.busyPct)}% of all CPUs, ${fmt(r.profile.machine.othersPct)}% by processes outside this run; load average up to ${fmt(r.profile.machine.loadAverageMax)}.</p>` : ""}
 ${r.profile.notes.map((n) => `<p>${esc(n)}</p>`).join("")}

@@ -82,7 +82,15 @@ export class Profiler {
   readonly #procs: ProfiledProcess[];
   readonly #samples = new Map<
     number,
-    { lastTicks: number; lastAt: number; pct: number[]; rssMax: number; lastWait: number; waitPct: number[] }
+    {
+      firstTicks: number;
+      lastTicks: number;
+      lastAt: number;
+      pct: number[];
+      rssMax: number;
+      lastWait: number;
+      waitPct: number[];
+    }
   >();
   #machineStart: { busy: number; total: number } | undefined;
   #ticksStart = 0;
@@ -100,6 +108,7 @@ export class Profiler {
       const t = readTicks(p.pid);
       if (t)
         this.#samples.set(p.pid, {
+          firstTicks: t.ticks,
           lastTicks: t.ticks,
           lastAt: now,
           pct: [],
@@ -186,6 +195,7 @@ export class Profiler {
           cpuAvgPct: r1(avg),
           cpuMaxPct: r1(Math.max(...s.pct)),
           runQueueWaitPct: r1(waitAvg),
+          cpuSeconds: r1((s.lastTicks - s.firstTicks) / CLOCK_TICKS),
           rssMaxMb: Math.round(s.rssMax / 1048576),
         },
       ];

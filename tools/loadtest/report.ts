@@ -39,6 +39,8 @@ export interface ProcessProfile {
   /** Time its threads were runnable but waited for a CPU, in % of wall time (summed over threads). */
   runQueueWaitPct: number;
   rssMaxMb: number;
+  /** CPU time used during the run. */
+  cpuSeconds: number;
 }
 
 export interface RunReport {
@@ -78,6 +80,13 @@ export interface RunReport {
     deliveredMsgPerSec: number;
     /** Delivered/s averaged over the steady state (between the first and last 5 % of deliveries). */
     sustainedMsgPerSec: number;
+    /**
+     * CPU milliseconds per delivered message, summed over every process of the pipeline (edge,
+     * workers, Redis, Kafka; not the load generator). Independent of other load on the machine.
+     */
+    pipelineCpuMsPerMessage: number | null;
+    /** cores × 1000 / pipelineCpuMsPerMessage: the ceiling on this machine with nothing else running. */
+    projectedMsgPerSecIdle: number | null;
   };
   latencyMs: { ack: LatencySummary; endToEnd: LatencySummary };
   histogramsMs: { ack: HistogramBucket[]; endToEnd: HistogramBucket[] };
@@ -236,6 +245,11 @@ export function buildReport(input: ReportInput): RunReport {
   const ack = summarize(ackSamples);
   const endToEnd = summarize(e2eSamples);
   const sustained = sustainedRate(timeline, e2eSamples.length);
+  const pipelineCpu = input.profile.processes
+    .filter((p) => !p.name.startsWith("loadtest"))
+    .reduce((a, p) => a + p.cpuSeconds, 0);
+  const cpuPerMsg =
+    pipelineCpu > 0 && e2eSamples.length > 0 ? (pipelineCpu * 1000) / e2eSamples.length : null;
 
   // Correctness (nothing lost, everything accepted) decides the exit code; the performance
   // targets are reported next to it, and against the reference design.
@@ -296,6 +310,8 @@ export function buildReport(input: ReportInput): RunReport {
       ackMsgPerSec: round(ackSamples.length / Math.max(lastAck / 1000, 1e-9), 0),
       deliveredMsgPerSec: round(e2eSamples.length / Math.max(lastDelivery / 1000, 1e-9), 0),
       sustainedMsgPerSec: round(sustained, 0),
+      pipelineCpuMsPerMessage: cpuPerMsg === null ? null : round(cpuPerMsg, 3),
+      projectedMsgPerSecIdle: cpuPerMsg === null ? null : round((input.machine.cpus * 1000) / cpuPerMsg, 0),
     },
     latencyMs: { ack: roundSummary(ack), endToEnd: roundSummary(endToEnd) },
     histogramsMs: { ack: histogram(ackSamples), endToEnd: histogram(e2eSamples) },
@@ -342,6 +358,11 @@ export function formatSummary(r: RunReport): string {
     `  lost            ${n(c.lost)} (acknowledged AA, never on Kafka)`,
     `  duplicates      ${n(c.duplicates)}${c.deliveredWithoutAa ? `; delivered without AA ${n(c.deliveredWithoutAa)}` : ""}`,
     `  throughput      sustained ${n(r.throughput.sustainedMsgPerSec)} msg/s; overall send ${n(r.throughput.sendMsgPerSec)}, ack ${n(r.throughput.ackMsgPerSec)}, delivered ${n(r.throughput.deliveredMsgPerSec)} msg/s over ${r.throughput.durationS} s`,
+    ...(r.throughput.pipelineCpuMsPerMessage !== null
+      ? [
+          `  CPU cost        ${r.throughput.pipelineCpuMsPerMessage} ms CPU per message across edge, workers, Redis and Kafka → at most ≈ ${n(r.throughput.projectedMsgPerSecIdle ?? 0)} msg/s on ${r.machine.cpus} idle cores`,
+        ]
+      : []),
     lat("ACK latency", r.latencyMs.ack),
     lat("send → Kafka", r.latencyMs.endToEnd),
   ];
