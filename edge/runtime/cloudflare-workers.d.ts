@@ -32,9 +32,4 @@ declare module "cloudflare:workers" {
     idFromName(name: string): DurableObjectId;
     get(id: DurableObjectId): Stub;
   }
-
-  export interface ExecutionContext {
-    waitUntil(promise: Promise<unknown>): void;
-    passThroughOnException(): void;
-  }
 }

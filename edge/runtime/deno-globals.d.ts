@@ -38,7 +38,5 @@ declare namespace Deno {
 
   type Signal = "SIGTERM" | "SIGINT";
   function addSignalListener(signal: Signal, handler: () => void): void;
-  function readTextFileSync(path: string | URL): string;
   function exit(code?: number): never;
-  let exitCode: number;
 }
