@@ -15,6 +15,9 @@ export interface RuntimeProcess {
   readonly baseUrl: string;
   /** stdout+stderr so far (kept for failure messages; the app logs no PHI). */
   output(): string;
+  /** Exit code once the process has exited (null when killed by a signal), else undefined. */
+  exitCode(): number | null | undefined;
+  /** SIGTERM to the process group (SIGKILL after 5 s); resolves when the process has exited. */
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function startRuntime(opts: StartOptions): Promise<RuntimeProcess> 
     name: opts.name,
     baseUrl,
     output: () => out,
+    exitCode: () => exited,
     stop: () => stopGroup(child),
   };
   try {
