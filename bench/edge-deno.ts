@@ -237,6 +237,9 @@ export async function runDenoEdgeBench(
       const queue = new Queue(q, { connection: redis });
       await queue.obliterate({ force: true });
       await queue.close();
+      // The enqueuer's own keys (sequence, control-id tracking) are not BullMQ's to remove.
+      const own = await redis.keys(`bull:${q}:adt-*`);
+      for (let i = 0; i < own.length; i += 500) await redis.del(...own.slice(i, i + 500));
     }
     await redis.hdel(API_KEYS_HASH, created.stored.keyId);
     redis.disconnect();
