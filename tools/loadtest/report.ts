@@ -273,13 +273,19 @@ export function buildReport(input: ReportInput): RunReport {
   const targetsMet = misses.length === 0;
   const pass = correct && targetsMet;
   const speedup = sustained / REFERENCE.throughputMsgPerSec;
-  const latencyFactor = REFERENCE.latencyMsLow / endToEnd.p99;
+  const refLatencyMid = (REFERENCE.latencyMsLow + REFERENCE.latencyMsHigh) / 2;
+  const times = (x: number) => (x >= 10 ? String(Math.round(x)) : String(round(x, 1)));
+  const latencyWords = !Number.isFinite(endToEnd.p99)
+    ? "no send→Kafka latency measured"
+    : endToEnd.p99 <= refLatencyMid
+      ? `p99 ${times(refLatencyMid / endToEnd.p99)}× lower than the reference's typical latency`
+      : `p99 ${times(endToEnd.p99 / refLatencyMid)}× the reference's typical latency`;
   const line =
     `VERDICT ${correct ? "PASS" : "FAIL"}: ${delivered.toLocaleString("en-US")}/${(acknowledged.AA ?? 0).toLocaleString("en-US")} acknowledged messages on Kafka, ` +
     `${lost} lost, ${duplicates} duplicate(s)${correct ? "" : ` (${failures.join("; ")})`}. ` +
     `Sustained ${Math.round(sustained).toLocaleString("en-US")} msg/s, p99 send→Kafka ${round(endToEnd.p99)} ms ` +
     `vs reference ≈ ${Math.round(REFERENCE.throughputMsgPerSec)} msg/s and 4–5 s ` +
-    `(${Number.isFinite(speedup) ? round(speedup, 0) : "–"}× the throughput, ${Number.isFinite(latencyFactor) ? round(latencyFactor, 0) : "–"}× lower latency). ` +
+    `(${Number.isFinite(speedup) ? times(speedup) : "–"}× the throughput; ${latencyWords}). ` +
     `Targets (≥ ${TARGETS.throughputMsgPerSec.toLocaleString("en-US")} msg/s, p99 ≤ ${TARGETS.p99EndToEndMs} ms, 0 lost): ` +
     (targetsMet ? "MET" : `NOT MET: ${misses.join("; ")}`);
 
