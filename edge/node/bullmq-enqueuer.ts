@@ -1,33 +1,41 @@
 /**
  * The Node `Enqueuer`: BullMQ over ioredis. Node-only (ioredis, node:crypto).
  *
- * How de-duplication, `seq` and the enqueue stay atomic (and why nothing is ever lost):
+ * How de-duplication, `seq` and the enqueue are one atomic step (one Lua script per message,
+ * one Redis round trip per request):
  *
- * 1. `reserve` (one Lua script, one round trip, atomic in Redis): per message, if BullMQ's
- *    de-duplication key for (vendor, MSH-10, body hash) exists, the message is a duplicate of
- *    that job (its `seq` is read from the job when it still exists); otherwise the vendor's
- *    sequence counter is INCRed for it, and the control id's last body hash is swapped (SET …
- *    GET) to notice a reused control id with a different body (counted, never dropped).
- * 2. `add` (one round trip): the new jobs are added with BullMQ's own add script and its
- *    native `deduplication: { id, ttl }` option, which sets the de-duplication key atomically
- *    *with* the job. One message = one script call; a batch = FlowProducer.addBulk, a single
- *    MULTI/EXEC, so a batch is all-or-nothing.
- *
- * The de-duplication key is written only together with its job (step 2), so a crash or a
- * Redis failure between the steps can never make a resend look like a duplicate of something
- * that was not stored: it costs at most an unused `seq` (a gap). Two concurrent identical
- * requests may both pass step 1; BullMQ's add script then lets exactly one job in and returns
- * the winner's id to the other, which is reported as a duplicate (its reserved `seq` is a gap).
- * So `seq` is increasing in arrival order per vendor, with possible gaps.
+ * The script is a short prelude followed by BullMQ's own `addStandardJob` script (the very text
+ * BullMQ ships, with the KEYS/ARGV BullMQ itself computes for the job), so the job is stored
+ * exactly as `queue.add` would store it. The prelude, atomic with the add:
+ * - if BullMQ's de-duplication key for (vendor, MSH-10, body hash) exists, the message is a
+ *   duplicate: return that job's id (and its `seq`, read from the job while it exists); nothing
+ *   is written;
+ * - otherwise swap the control id's last body hash (SET … GET) to notice a reused control id
+ *   with a different body (counted, never dropped), INCR the vendor's sequence, write the
+ *   number into the job's JSON (it was serialised with a sentinel), and run BullMQ's add with
+ *   the native `deduplication: { id, ttl }` option, which sets the de-duplication key with
+ *   the job.
+ * A batch is a MULTI/EXEC of these scripts: all or nothing. Since every step runs inside Redis
+ * in one script, concurrent identical requests cannot both pass the check (exactly one job),
+ * a resend can never be taken for a duplicate of something not stored, and `seq` has no gaps
+ * from duplicates.
  *
  * Every Redis failure surfaces as `QueueUnavailableError` (→ 503 + Retry-After + AE): the
  * connection is configured to fail fast (no offline queue, bounded command time).
+ *
+ * Coupling: BullMQ's script text and argument layout are taken from the installed BullMQ at
+ * start (`addStandardJob` source, `backend.addJobToTransaction` captured), so they always
+ * match each other; the integration tests (storm, duplicates, batches) pin the behaviour.
  *
  * Keys (standalone Redis, as BullMQ itself requires without hash tags): the BullMQ queue keys,
  * plus `<prefix>:<queue>:adt-seq:<vendor>` and `<prefix>:<queue>:adt-ctl:<vendor>:<hash>`.
  */
 import { createHash } from "node:crypto";
-import { FlowProducer, Queue } from "bullmq";
+import { Job, type JobsOptions, Queue } from "bullmq";
+// BullMQ's own add script, run after our prelude (see above). Deep import: the package has no
+// "exports" map, and taking the text from the installed version keeps it in step with the
+// argument layout BullMQ computes.
+import { addStandardJob } from "bullmq/dist/esm/scripts/addStandardJob-9.js";
 import { Redis, type RedisOptions } from "ioredis";
 import {
   INGEST_JOB_NAME,
@@ -37,42 +45,43 @@ import {
 } from "../../shared/queue/job.ts";
 import { type EnqueueRequest, type EnqueueResult, type Enqueuer, QueueUnavailableError } from "../deps.ts";
 
-const RESERVE_SCRIPT = `
-local windowMs = ARGV[1]
-local jobPrefix = ARGV[2]
-local out = {}
-local n = (#KEYS - 1) / 2
-for i = 0, n - 1 do
-  local dedupKey = KEYS[2 + i * 2]
-  local ctlKey = KEYS[3 + i * 2]
-  local hash = ARGV[3 + i]
-  local existing = redis.call('GET', dedupKey)
-  if existing then
-    local seq = -1
-    local data = redis.call('HGET', jobPrefix .. existing, 'data')
-    if data then
-      local ok, decoded = pcall(cjson.decode, data)
-      if ok and type(decoded) == 'table' and tonumber(decoded['seq']) then seq = tonumber(decoded['seq']) end
-    end
-    out[#out + 1] = existing
-    out[#out + 1] = seq
-    out[#out + 1] = 0
-  else
-    local prev = redis.call('SET', ctlKey, hash, 'PX', windowMs, 'GET')
-    local reused = 0
-    if prev and prev ~= hash then reused = 1 end
-    out[#out + 1] = ''
-    out[#out + 1] = redis.call('INCR', KEYS[1])
-    out[#out + 1] = reused
+/** Placeholder `seq` the job JSON is serialised with; the script writes the real number. */
+const SEQ_SENTINEL = Number.MAX_SAFE_INTEGER;
+
+// KEYS[1..9] and ARGV[1..3] are BullMQ's addStandardJob inputs; ours follow them:
+// KEYS[10] seq counter, KEYS[11] BullMQ de-duplication key, KEYS[12] control id → body hash;
+// ARGV[4] window ms, ARGV[5] body hash, ARGV[6] job key prefix.
+const PRELUDE = `
+local existing = redis.call('GET', KEYS[11])
+if existing then
+  local seq = -1
+  local stored = redis.call('HGET', ARGV[6] .. existing, 'data')
+  if stored then
+    local ok, decoded = pcall(cjson.decode, stored)
+    if ok and type(decoded) == 'table' and tonumber(decoded['seq']) then seq = tonumber(decoded['seq']) end
   end
+  return {existing, seq, 0}
 end
-return out
+local prev = redis.call('SET', KEYS[12], ARGV[5], 'PX', ARGV[4], 'GET')
+local reused = 0
+if prev and prev ~= ARGV[5] then reused = 1 end
+local adtSeq = redis.call('INCR', KEYS[10])
+ARGV[2] = (string.gsub(ARGV[2], '"seq":${SEQ_SENTINEL}', '"seq":' .. adtSeq, 1))
+local function bullmqAdd()
+`;
+const POSTLUDE = `
+end
+local added = bullmqAdd()
+if type(added) == 'number' and added < 0 then
+  return redis.error_reply('ADT_ADD_FAILED ' .. added)
+end
+return {tostring(added), adtSeq, reused}
 `;
 
-type ReserveReply = (string | number)[];
+type EnqueueReply = [string, number, number];
 
-interface ReserveCommand {
-  adtReserve(numKeys: number, ...args: (string | number)[]): Promise<ReserveReply>;
+interface EnqueueCommand {
+  adtEnqueue(numKeys: number, ...args: (string | number | Buffer)[]): Promise<EnqueueReply>;
 }
 
 export interface BullmqEnqueuerOptions {
@@ -114,25 +123,22 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
  * await enqueuer.close();
  */
 export class BullmqEnqueuer implements Enqueuer {
-  readonly #redis: Redis & ReserveCommand;
+  readonly #redis: Redis & EnqueueCommand;
   readonly #queue: Queue;
-  readonly #flows: FlowProducer;
   readonly #prefix: string;
-  readonly #queueName: string;
   readonly #windowMs: number;
+  readonly #key: (...parts: string[]) => string;
   #closed = false;
 
   private constructor(redis: Redis, opts: BullmqEnqueuerOptions) {
-    redis.defineCommand("adtReserve", { lua: RESERVE_SCRIPT });
-    this.#redis = redis as Redis & ReserveCommand;
+    redis.defineCommand("adtEnqueue", { lua: `${PRELUDE}${addStandardJob.content}${POSTLUDE}` });
+    this.#redis = redis as Redis & EnqueueCommand;
     this.#prefix = opts.prefix ?? "bull";
-    this.#queueName = opts.queueName;
     this.#windowMs = opts.dedupWindowSeconds * 1000;
+    this.#key = (...parts) => [this.#prefix, opts.queueName, ...parts].join(":");
     this.#queue = new Queue(opts.queueName, { connection: redis, prefix: this.#prefix });
-    this.#flows = new FlowProducer({ connection: redis, prefix: this.#prefix });
     // Connection errors are answered per request (503); without a listener they would crash.
     this.#queue.on("error", () => {});
-    this.#flows.on("error", () => {});
   }
 
   /**
@@ -160,92 +166,99 @@ export class BullmqEnqueuer implements Enqueuer {
     return new BullmqEnqueuer(redis, opts);
   }
 
-  #key(...parts: string[]): string {
-    return [this.#prefix, this.#queueName, ...parts].join(":");
+  /**
+   * The KEYS and ARGV BullMQ's own add would send for this job: BullMQ builds them (msgpack
+   * arguments, encoded options, keys) and hands them to a client that only records them.
+   */
+  async #bullmqAddArgs(job: IngestJob, opts: JobsOptions): Promise<(string | Buffer)[]> {
+    let captured: (string | Buffer)[] | undefined;
+    const recorder = {
+      runCommand: (name: string, args: (string | Buffer)[]) => {
+        if (!name.startsWith("addStandardJob:")) throw new Error(`unexpected BullMQ command ${name}`);
+        captured = args;
+        return Promise.resolve(job.id);
+      },
+    };
+    const backend = this.#queue.backend as unknown as {
+      addJobToTransaction(
+        client: typeof recorder,
+        json: ReturnType<Job["asJSON"]>,
+        id: string,
+      ): Promise<string>;
+    };
+    await backend.addJobToTransaction(
+      recorder,
+      new Job(this.#queue, INGEST_JOB_NAME, job, opts, job.id).asJSON(),
+      job.id,
+    );
+    if (captured === undefined || captured.length !== addStandardJob.keys + 3)
+      throw new Error("BullMQ did not produce addStandardJob arguments");
+    return captured;
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult[]> {
     const { vendor, messages } = request;
     if (messages.length === 0) return [];
-    const dedupIds = messages.map((m) => `${vendor}:${sha256(m.controlId)}:${m.bodyHash}`);
-    const keys: string[] = [this.#key("adt-seq", vendor)];
-    for (let i = 0; i < messages.length; i++) {
-      keys.push(this.#key("de", dedupIds[i]!), this.#key("adt-ctl", vendor, sha256(messages[i]!.controlId)));
-    }
-    let reply: ReserveReply;
-    try {
-      reply = await this.#redis.adtReserve(
-        keys.length,
-        ...keys,
-        this.#windowMs,
-        this.#key(""),
-        ...messages.map((m) => m.bodyHash),
-      );
-    } catch (err) {
-      throw new QueueUnavailableError("reserve", { cause: err });
-    }
-
-    const results: EnqueueResult[] = [];
-    const jobs: { index: number; job: IngestJob; dedupId: string }[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i]!;
-      const existing = String(reply[i * 3]);
-      const seq = Number(reply[i * 3 + 1]);
-      const reused = Number(reply[i * 3 + 2]) === 1;
-      if (existing !== "") {
-        results.push({ id: existing, seq: seq > 0 ? seq : null, duplicate: true, controlIdReused: false });
-        continue;
-      }
-      // The payload contract is checked before it goes in (a failure here is a bug, not input).
+    const seqKey = this.#key("adt-seq", vendor);
+    const calls: (string | number | Buffer)[][] = [];
+    for (const m of messages) {
+      // The payload contract is checked before it goes in (a failure here is a bug, not input);
+      // `seq` is the sentinel the script replaces.
       const job = parseIngestJob({
         v: 1,
         id: m.id,
         vendor,
         receivedAt: request.receivedAt,
-        seq,
+        seq: SEQ_SENTINEL,
         controlId: m.controlId,
         messageType: m.messageType,
         raw: m.raw,
       });
-      results.push({ id: m.id, seq, duplicate: false, controlIdReused: reused });
-      jobs.push({ index: i, job, dedupId: dedupIds[i]! });
+      const dedupId = `${vendor}:${sha256(m.controlId)}:${m.bodyHash}`;
+      const opts: JobsOptions = {
+        ...INGEST_JOB_OPTIONS,
+        jobId: m.id,
+        deduplication: { id: dedupId, ttl: this.#windowMs },
+      };
+      const bull = await this.#bullmqAddArgs(job, opts);
+      const keys = [
+        ...bull.slice(0, addStandardJob.keys),
+        seqKey,
+        this.#key("de", dedupId),
+        this.#key("adt-ctl", vendor, sha256(m.controlId)),
+      ];
+      const argv = [...bull.slice(addStandardJob.keys), this.#windowMs, m.bodyHash, this.#key("")];
+      calls.push([keys.length, ...keys, ...argv]);
     }
-    if (jobs.length === 0) return results;
 
-    const opts = (j: (typeof jobs)[number]) => ({
-      ...INGEST_JOB_OPTIONS,
-      jobId: j.job.id,
-      deduplication: { id: j.dedupId, ttl: this.#windowMs },
-    });
-    let ids: string[];
+    let replies: EnqueueReply[];
     try {
-      if (jobs.length === 1) {
-        const j = jobs[0]!;
-        const added = await this.#queue.add(INGEST_JOB_NAME, j.job, opts(j));
-        ids = [String(added.id)];
+      if (calls.length === 1) {
+        const [numKeys, ...rest] = calls[0]!;
+        replies = [await this.#redis.adtEnqueue(numKeys as number, ...rest)];
       } else {
         // One MULTI/EXEC: the whole batch or nothing.
-        const nodes = await this.#flows.addBulk(
-          jobs.map((j) => ({
-            name: INGEST_JOB_NAME,
-            queueName: this.#queueName,
-            data: j.job,
-            opts: opts(j),
-          })),
-        );
-        ids = nodes.map((n) => String(n.job.id));
+        const multi = this.#redis.multi() as unknown as EnqueueCommand & {
+          exec(): Promise<[Error | null, EnqueueReply][] | null>;
+        };
+        for (const [numKeys, ...rest] of calls) void multi.adtEnqueue(numKeys as number, ...rest);
+        const out = await multi.exec();
+        if (out === null) throw new Error("transaction aborted");
+        replies = out.map(([err, reply]) => {
+          if (err) throw err;
+          return reply;
+        });
       }
     } catch (err) {
-      throw new QueueUnavailableError("add", { cause: err });
+      throw new QueueUnavailableError("enqueue", { cause: err });
     }
-    jobs.forEach((j, k) => {
-      const id = ids[k]!;
-      if (id !== j.job.id) {
-        // Lost a race with an identical concurrent request: BullMQ kept the other job.
-        results[j.index] = { id, seq: null, duplicate: true, controlIdReused: false };
-      }
+
+    return replies.map(([id, seq, reused], i) => {
+      const proposed = messages[i]!.id;
+      const s = Number(seq);
+      if (id !== proposed) return { id, seq: s > 0 ? s : null, duplicate: true, controlIdReused: false };
+      return { id, seq: s, duplicate: false, controlIdReused: Number(reused) === 1 };
     });
-    return results;
   }
 
   async ping(): Promise<void> {
@@ -260,7 +273,7 @@ export class BullmqEnqueuer implements Enqueuer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.#queue.close(), this.#flows.close()]);
+    await this.#queue.close().catch(() => {});
     this.#redis.disconnect();
   }
 }

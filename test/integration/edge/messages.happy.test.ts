@@ -1,7 +1,9 @@
+import { Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeMllp } from "../../../shared/hl7/index.ts";
-import { IngestJobSchema } from "../../../shared/queue/job.ts";
+import { IngestJobSchema, parseIngestJob } from "../../../shared/queue/job.ts";
 import { testServices } from "../../support/services.ts";
+import { waitFor } from "../../support/wait.ts";
 import { adtMessage, type EdgeFixture, edgeFixture, msa, post, segments } from "./helpers.ts";
 
 const fixtures: EdgeFixture[] = [];
@@ -41,6 +43,31 @@ describe("POST /v1/messages (happy paths)", () => {
     });
     expect(res.headers.get("x-ingest-id")).toBe(job.id);
     expect(res.headers.get("x-duplicate")).toBe("false");
+  });
+
+  it("stores jobs a plain BullMQ Worker consumes, with the real seq in the payload", async () => {
+    const f = await fixture();
+    await post(f, adtMessage("W-1"));
+    await post(f, `${adtMessage("W-2")}\r${adtMessage("W-3")}\r`);
+    const seen: [string, number][] = [];
+    const worker = new Worker(
+      f.queueName,
+      async (job) => {
+        const p = parseIngestJob(job.data);
+        seen.push([p.controlId, p.seq]);
+      },
+      { connection: { url: testServices().redisUrl, maxRetriesPerRequest: null } },
+    );
+    try {
+      await waitFor("three jobs processed", () => seen.length === 3, { timeoutMs: 20_000 });
+    } finally {
+      await worker.close();
+    }
+    expect(seen.sort((a, b) => a[1] - b[1])).toEqual([
+      ["W-1", 1],
+      ["W-2", 2],
+      ["W-3", 3],
+    ]);
   });
 
   it("assigns increasing per-vendor seq numbers; another vendor has its own sequence", async () => {
@@ -196,7 +223,7 @@ describe("POST /v1/messages (happy paths)", () => {
     );
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as {
       ack: string;
-      messages: { ingestId: string; duplicate: boolean }[];
+      messages: { ingestId: string; duplicate: boolean; seq: number | null }[];
     }[];
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
     const jobs = await f.jobs();
@@ -204,6 +231,8 @@ describe("POST /v1/messages (happy paths)", () => {
     // Everyone is told the same ingest id; exactly one request created it.
     expect(new Set(bodies.map((b) => b.messages[0]!.ingestId))).toEqual(new Set([jobs[0]!.id]));
     expect(bodies.filter((b) => !b.messages[0]!.duplicate)).toHaveLength(1);
+    // De-dup, seq and add are one script: no seq is burnt by the 99 resends.
+    expect(new Set(bodies.map((b) => b.messages[0]!.seq))).toEqual(new Set([1]));
   });
 
   it("accepts a reused control id with a different body, enqueues it and counts it", async () => {
