@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     const prev = best.get(r.name);
     if (!prev || r.jobsPerS > prev.jobsPerS) best.set(r.name, r);
     console.log(
-      `  round: ${r.name}: ${Math.round(r.jobsPerS)} jobs/s (wall ${r.wallS.toFixed(1)} s) ${r.extra}`,
+      `  round: ${r.name}: ${Math.round(r.jobsPerS)} jobs/s (wall ${r.wallS.toFixed(1)} s, CPU ${Math.round(r.cpuUsPerJob)} µs/job) ${r.extra}`,
     );
   };
   for (let round = 1; round <= ROUNDS; round++) {
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   }
   const base = [...best.values()].find((r) => r.name.startsWith("BullMQ"))?.jobsPerS ?? Number.NaN;
   console.log(
-    "\n| run | jobs/s (best round) | wall s | share of BullMQ-only | notes |\n|---|---:|---:|---:|---|",
+    "\n| run | jobs/s (best round) | wall s | CPU µs/job | share of BullMQ-only | notes |\n|---|---:|---:|---:|---:|---|",
   );
   for (const r of best.values())
     console.log(
