@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,11 @@ from typing import Any
 import pytest
 
 from adt_pipeline.json_schema import load_json_schema
+
+# PySpark turns timestamps into naive datetimes in the process's zone: make that UTC, as the
+# Spark session's zone is, so expected values can be written in UTC.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 REPO = Path(__file__).resolve().parents[3]
 EVENT_SCHEMA_PATH = REPO / "shared" / "adt" / "adt-event.v1.schema.json"

@@ -1,7 +1,8 @@
 """The one "send ADT messages" step of the end-to-end test and the benchmark.
 
-Through the real edge when ``EDGE_URL`` is set (the workers then produce to Kafka); otherwise
-straight to Kafka exactly as the workers would (``tools/send.ts produce``: same normalisation,
+Through the real edge when a running system (``system.py``) is given: the workers then produce
+to Kafka. Without one (``ADT_E2E_SEND=produce``, or before edge/ and workers/ existed) straight
+to Kafka exactly as the workers would (``tools/send.ts produce``: same normalisation,
 topics, key, headers and values). Either way one TS process sends the whole list in order, so
 ``seq`` follows the list.
 """
@@ -34,10 +35,6 @@ class Sent:
     mode: str
 
 
-def send_mode() -> str:
-    return "edge" if os.environ.get("EDGE_URL") else "produce"
-
-
 def _run(command: str, lines: Sequence[Mapping[str, object]], env: Mapping[str, str], timeout: float) -> list[dict]:
     stdin = "".join(json.dumps(line) + "\n" for line in lines)
     proc = subprocess.run(
@@ -61,10 +58,19 @@ def send_messages(
     brokers: str = "127.0.0.1:9092",
     rate: float = 0,
     timeout: float = 300,
+    edge_url: str | None = None,
+    edge_keys: Mapping[str, str] | None = None,
 ) -> list[Sent]:
-    """Sends ``(vendor, hl7)`` pairs in order; returns what was sent (no message content)."""
+    """Sends ``(vendor, hl7)`` pairs in order; returns what was sent (no message content).
+
+    With ``edge_url`` through the edge (``POST /v1/messages``), else produced directly.
+    """
     env = {"KAFKA_TOPIC_PREFIX": topic_prefix, "KAFKA_BROKERS": brokers, "SEND_RATE": str(rate)}
-    out = _run(send_mode(), [{"vendor": v, "hl7": m} for v, m in messages], env, timeout)
+    mode = "produce"
+    if edge_url:
+        mode = "edge"
+        env.update({"EDGE_URL": edge_url, "EDGE_KEYS_JSON": json.dumps(dict(edge_keys or {}))})
+    out = _run(mode, [{"vendor": v, "hl7": m} for v, m in messages], env, timeout)
     return [Sent(o["vendor"], o["controlId"], o["ingestId"], o["sentAt"], o["mode"]) for o in out]
 
 

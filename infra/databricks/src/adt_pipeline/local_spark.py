@@ -52,6 +52,9 @@ def local_session(
         .config("spark.sql.streaming.stopTimeout", "30s")
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.databricks.delta.properties.defaults.checkpointInterval", "50")
+        # The pipeline's MERGE sources are cached micro-batches or driver-built rows, both
+        # deterministic, so materialising them again (one more Spark job per MERGE) buys nothing.
+        .config("spark.databricks.delta.merge.materializeSource", "none")
     )
     session = configure_spark_with_delta_pip(builder, extra_packages=[kafka_package()]).getOrCreate()
     session.sparkContext.setLogLevel("WARN")

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm run test:databricks`: venv (PySpark + Delta from PyPI), local Redis + Kafka, then pytest:
+# unit tests (JSON Schema -> Spark types, census fold, transformations and micro-batches on
+# local Spark, bundle validation) and the end-to-end run through edge -> workers -> Kafka ->
+# Spark (Kafka connector and Delta jars from Maven Central into .cache/ivy).
+# Extra arguments go to pytest, e.g. `npm run test:databricks -- -m "not e2e"`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+bash "$root/infra/databricks/scripts/setup-venv.sh"
+(cd "$root" && npm run --silent services:up)
+cd "$root/infra/databricks"
+exec "$root/.venv/bin/python" -m pytest -p no:cacheprovider "$@"
