@@ -14,7 +14,7 @@
  * Queues are deleted afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -41,11 +41,22 @@ const TEMPLATE = [
 
 interface Row {
   name: string;
+  /** Server CPU time (user + system) per answered request, from /proc: load-independent. */
+  cpuUsPerReq?: number;
   rps: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  total: number;
+}
+
+/** CPU milliseconds (user + system) a child process has used so far (Linux /proc). */
+function cpuMs(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat (1-based), in clock ticks (100 Hz on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 function startServer(mode: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
@@ -93,6 +104,7 @@ function load(name: string, port: number, headers: Record<string, string>, secon
       resolve({
         name,
         rps: r.requests.average,
+        total: r.requests.total,
         p50: r.latency.p50,
         p99: r.latency.p99,
         non2xx: r.non2xx,
@@ -149,7 +161,10 @@ async function main(): Promise<void> {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, s] of scenarios.entries()) {
+        const before = cpuMs(servers[i]!);
         const row = await load(s.name, base + i, headers, SECONDS);
+        const spent = cpuMs(servers[i]!) - before;
+        if (row.total > 0) row.cpuUsPerReq = (spent * 1000) / row.total;
         const prev = best.get(s.name);
         if (prev === undefined || row.rps > prev.rps) best.set(s.name, row);
       }
@@ -164,11 +179,11 @@ async function main(): Promise<void> {
   console.log(
     `edge benchmark: Node ${process.version}, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${SECONDS} s rounds, ~${TEMPLATE.length} B messages, load average ${loadavg()[0]!.toFixed(1)}`,
   );
-  console.log("| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |");
-  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log("| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx | errors |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`,
+      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${Math.round(r.cpuUsPerReq ?? Number.NaN)} | ${r.non2xx} | ${r.errors} |`,
     );
   const edge = rows.find((r) => r.name.startsWith("edge"));
   const bull = rows.find((r) => r.name.startsWith("Hono +"));
