@@ -82,6 +82,7 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
   // Separate connections: the queue (stats, fail-fast) and the worker (blocking, never gives up).
   const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true });
   const queue = new Queue(env.INGEST_QUEUE, { connection: queueConnection });
+  const workerConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const worker = new Worker(
     env.INGEST_QUEUE,
     createProcessor({
@@ -94,7 +95,7 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
       maxRecordBytes: env.KAFKA_MAX_RECORD_BYTES,
     }),
     {
-      connection: new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }),
+      connection: workerConnection,
       autorun: false,
       concurrency: env.WORKER_CONCURRENCY,
       lockDuration: env.WORKER_LOCK_MS,
@@ -172,7 +173,9 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
       await worker.close();
       await producer.close();
       await queue.close();
+      // Connections we pass in are shared in BullMQ's eyes: it leaves closing them to us.
       await queueConnection.quit().catch(() => undefined);
+      await workerConnection.quit().catch(() => undefined);
     })();
     return closed;
   };
