@@ -12,11 +12,13 @@ import { createApp } from "../app.ts";
 import { EdgeEnvSchema } from "../env.ts";
 import { createNodeDeps } from "../node/setup.ts";
 
-const bootLog = createJsonLogger({ service: "edge" });
+// Straight to stdout (synchronous for files and pipes on Linux), without console.log's formatting.
+const write = (line: string) => void process.stdout.write(`${line}\n`);
+const bootLog = createJsonLogger({ service: "edge", write });
 
 async function main(): Promise<void> {
   const env = parseEnv(EdgeEnvSchema, process.env);
-  const log = createJsonLogger({ service: "edge", level: env.LOG_LEVEL });
+  const log = createJsonLogger({ service: "edge", level: env.LOG_LEVEL, write });
   const edge = await createNodeDeps(env, log);
   const app = createApp(edge.deps);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info: AddressInfo) => {

@@ -27,7 +27,14 @@ export interface NodeEdge {
  * const app = createApp(deps);
  */
 export async function createNodeDeps(env: EdgeEnv, logger?: Logger): Promise<NodeEdge> {
-  const log = logger ?? createJsonLogger({ service: "edge", level: env.LOG_LEVEL });
+  // process.stdout.write skips console.log's argument formatting (one line per request adds up).
+  const log =
+    logger ??
+    createJsonLogger({
+      service: "edge",
+      level: env.LOG_LEVEL,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
   const profiles = loadVendorProfiles(env.VENDOR_PROFILES);
   const enqueuer = await BullmqEnqueuer.connect({
     redisUrl: env.REDIS_URL,
