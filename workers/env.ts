@@ -64,6 +64,8 @@ export const WorkerEnvSchema = z
     /** Largest record we send; the broker default `message.max.bytes` is ~1 MiB. */
     KAFKA_MAX_RECORD_BYTES: int(1_000_000, 1024, 100_000_000),
     KAFKA_COMPRESSION: z.enum(["gzip", "none"]).default("gzip"),
+    /** kafkajs's own retries of one request before the job goes back to BullMQ's backoff. */
+    KAFKA_RETRIES: int(5, 1, 100),
     /** Per produce request; the job is retried by BullMQ after this. */
     KAFKA_REQUEST_TIMEOUT_MS: int(30_000, 1000, 300_000),
     VENDOR_PROFILES: z.string().min(1).default("config/vendors.json"),

@@ -45,7 +45,7 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
   const kafka = createKafka(env, logger);
 
   const producer = new BatchProducer({
-    createProducer: () => createIdempotentProducer(kafka),
+    createProducer: () => createIdempotentProducer(kafka, env.KAFKA_RETRIES),
     lingerMs: env.KAFKA_LINGER_MS,
     maxBatchRecords: env.KAFKA_MAX_BATCH_RECORDS,
     // Uncompressed bytes: keeps every partition's compressed record batch under message.max.bytes.

@@ -20,6 +20,7 @@ type KafkaEnv = Pick<
   | "KAFKA_OAUTH_SCOPE"
   | "KAFKA_CLIENT_ID"
   | "KAFKA_REQUEST_TIMEOUT_MS"
+  | "KAFKA_RETRIES"
 >;
 
 /** An unsigned JWT for Kafka's unsecured OAUTHBEARER validator (local SASL_SSL listener only). */
@@ -98,7 +99,7 @@ export function createKafka(env: KafkaEnv, logger: Logger, overrides: Partial<Ka
     connectionTimeout: 10_000,
     requestTimeout: env.KAFKA_REQUEST_TIMEOUT_MS,
     // Bounded: after these, the job goes back to BullMQ's backoff instead of blocking a slot.
-    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 },
+    retry: { retries: env.KAFKA_RETRIES, initialRetryTime: 300, maxRetryTime: 10_000 },
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator(logger),
     ...overrides,
@@ -110,13 +111,13 @@ export function createKafka(env: KafkaEnv, logger: Logger, overrides: Partial<Ka
  * Java-compatible murmur2 partitioner, so a patient key maps to the same partition as any
  * Java/Spark producer would choose.
  */
-export function createIdempotentProducer(kafka: Kafka): ProducerLike {
+export function createIdempotentProducer(kafka: Kafka, retries = 5): ProducerLike {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
-    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 },
+    retry: { retries, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
 }
 

@@ -29,7 +29,12 @@ describe("workers: Kafka outage", () => {
     cleanups.push(() => kafka.destroy());
     const env = testWorkerEnv(
       { ...services, kafkaBrokers: [kafka.endpoint] },
-      { RETRY_MAX_DELAY_MS: "1000", KAFKA_REQUEST_TIMEOUT_MS: "5000", WORKER_CONCURRENCY: "32" },
+      {
+        RETRY_MAX_DELAY_MS: "1000",
+        KAFKA_REQUEST_TIMEOUT_MS: "5000",
+        KAFKA_RETRIES: "2",
+        WORKER_CONCURRENCY: "32",
+      },
     );
     const queue = testQueue(env);
     cleanups.push(() => dropQueue(queue));
