@@ -112,13 +112,16 @@ export function createProcessor(deps: ProcessorDeps): (job: Job) => Promise<JobR
     try {
       const { event, key } = normalise(data, deps.profiles.get(data.vendor));
       records = jobRecords(deps.prefix, data, event, key);
-      const tooLarge = records.find((r) => r.value.length > deps.maxRecordBytes);
+      const tooLarge = records.find((r) => Buffer.byteLength(r.value, "utf8") > deps.maxRecordBytes);
       if (tooLarge)
         throw new PermanentJobError("produce", [
           { code: "kafka:record_too_large", path: "", reason: `record exceeds ${deps.maxRecordBytes} bytes` },
         ]);
     } catch (err) {
       if (err instanceof PermanentJobError) return deadLetter(job, data, err, log);
+      // Not the message's fault (a bug in our code): retry rather than dead-letter good data.
+      metrics.jobs.inc({ vendor: data.vendor, outcome: "retry" });
+      log.error("job_normalise_crashed", errorFields(err));
       throw err;
     }
 

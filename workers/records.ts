@@ -92,7 +92,10 @@ export function dlqRecord(
   problems: readonly DlqProblem[],
   opts: { now: Date; attemptsMade: number; maxRawBytes?: number },
 ): ProduceRecord {
-  const tooLarge = job.raw !== null && opts.maxRawBytes !== undefined && job.raw.length > opts.maxRawBytes;
+  const tooLarge =
+    job.raw !== null &&
+    opts.maxRawBytes !== undefined &&
+    Buffer.byteLength(job.raw, "utf8") > opts.maxRawBytes;
   const { raw: _raw, ...meta } = job;
   const value: DlqRecordValue = {
     v: DLQ_RECORD_VERSION,
