@@ -21,7 +21,7 @@ import { ERROR_TABLE, type ErrorCode, type ProblemCode, problemResponse } from "
 import { sha256Hex } from "../keys.ts";
 import type { EdgeMetrics } from "../metrics.ts";
 import { type MessageOutcome, type Outcome, outcomeResponse } from "../respond.ts";
-import { ProblemSchema, problemResponses } from "./schemas.ts";
+import { problemResponses } from "./schemas.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DUPLICATE_TEXT = "duplicate: already received, not enqueued again";
@@ -99,8 +99,6 @@ export const messagesRoute = createRoute({
     ]),
   },
 });
-
-void ProblemSchema;
 
 const queueProblem = (code: "queue_unavailable" | "application_error"): CheckProblem => ({
   code: code.toUpperCase(),
