@@ -72,6 +72,7 @@ export async function createVendorTopics(env: TopicAdminEnv, logger: Logger): Pr
       KAFKA_OAUTH_SCOPE: "adt-stream",
       KAFKA_CLIENT_ID: "adt-stream-topic-admin",
       KAFKA_REQUEST_TIMEOUT_MS: 30_000,
+      KAFKA_RETRIES: 5,
     },
     logger,
   );
