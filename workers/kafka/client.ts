@@ -20,8 +20,9 @@ type KafkaEnv = Pick<
   | "KAFKA_OAUTH_SCOPE"
   | "KAFKA_CLIENT_ID"
   | "KAFKA_REQUEST_TIMEOUT_MS"
-  | "KAFKA_RETRIES"
->;
+> &
+  // Optional so callers outside the workers (infra/aws/admin) need not set it; default 5.
+  Partial<Pick<WorkerEnv, "KAFKA_RETRIES">>;
 
 /** An unsigned JWT for Kafka's unsecured OAUTHBEARER validator (local SASL_SSL listener only). */
 function unsecuredJwt(sub: string, scope: string, lifetimeS: number): string {
@@ -99,7 +100,7 @@ export function createKafka(env: KafkaEnv, logger: Logger, overrides: Partial<Ka
     connectionTimeout: 10_000,
     requestTimeout: env.KAFKA_REQUEST_TIMEOUT_MS,
     // Bounded: after these, the job goes back to BullMQ's backoff instead of blocking a slot.
-    retry: { retries: env.KAFKA_RETRIES, initialRetryTime: 300, maxRetryTime: 10_000 },
+    retry: { retries: env.KAFKA_RETRIES ?? 5, initialRetryTime: 300, maxRetryTime: 10_000 },
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator(logger),
     ...overrides,
