@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   const keyFile = resolve(root, env.ADT_DEMO_KEY_FILE ?? resolve(cfg.dataDir, "demo-key.txt"));
   const { key, created } = await ensureKeyFile(stack.redisUrl, DEMO_VENDOR, keyFile);
   const sample = resolve(root, "examples/adt-a01.hl7");
-  const shown = (p: string) => (process.cwd() === root ? relative(root, p) : p);
+  // Paths inside the repository read best relative to it (the README runs from there).
+  const shown = (p: string) => (process.cwd() === root && p.startsWith(`${root}/`) ? relative(root, p) : p);
   const curl =
     `curl -sS -X POST ${stack.url} -H 'Authorization: Bearer ${key}' ` +
     `-H 'Content-Type: application/hl7-v2' --data-binary @${shown(sample)}`;

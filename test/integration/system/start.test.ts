@@ -7,8 +7,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { topicName } from "../../../shared/kafka/topics.ts";
+import { generateMessage, styleFor } from "../../../tools/loadtest/generate.ts";
+import { createRng } from "../../../tools/loadtest/rng.ts";
 import { plaintextKafka, readAllKafkajs } from "../../support/kafka.ts";
 import { freePort } from "../../support/private-stack.ts";
 import { testServices, uniqueName } from "../../support/services.ts";
@@ -26,6 +29,30 @@ const alive = (pid: number) => {
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
+
+interface Started {
+  output: () => string;
+  exited: Promise<number | null>;
+  child: ReturnType<typeof spawn>;
+}
+
+/** `npm start` as a child with its own port, queue, topic prefix and key file. */
+function startSystem(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: root,
+    env: { ...process.env, ADT_STATUS_INTERVAL_MS: "500", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { output: () => out, exited, child };
+}
 
 describe("npm start", () => {
   it("starts the system, the printed curl lands on Kafka, Ctrl-C leaves nothing running", async () => {
@@ -94,5 +121,63 @@ describe("npm start", () => {
     expect(await exited, out).toBe(0);
     expect(out).toMatch(/stopping edge[\s\S]*stopping 1 worker[\s\S]*stopped\./);
     expect(pids.filter(alive), out).toEqual([]);
+  });
+
+  it("keeps messages queued at Ctrl-C and delivers them after the next start", async () => {
+    const services = testServices();
+    const name = uniqueName("restart");
+    const dir = mkdtempSync(join(tmpdir(), "adt-start-"));
+    const env = {
+      PORT: String(await freePort()),
+      KAFKA_TOPIC_PREFIX: `${name}.`,
+      INGEST_QUEUE: name,
+      ADT_DEMO_KEY_FILE: join(dir, "demo-key.txt"),
+      // One job at a time, so a backlog is still waiting when Ctrl-C arrives.
+      WORKER_CONCURRENCY: "1",
+    };
+    let run = startSystem(env);
+    cleanup = () => {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const url = await waitFor("the endpoint line", () => /endpoint\s+(\S+)/.exec(run.output())?.[1], {
+      timeoutMs: 90_000,
+    });
+    const key = await waitFor("the key line", () => /API key\s+(\S+)/.exec(run.output())?.[1]);
+    const rng = createRng(11);
+    const style = styleFor("demo", 0);
+    const count = 300;
+    const sends = Array.from({ length: count }, (_, i) =>
+      fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/hl7-v2" },
+        body: generateMessage(rng, style, `${name.slice(-6)}-${i}`, "A08", new Date()).text,
+      }).then(async (r) => (await r.text()).includes("MSA|AA|")),
+    );
+    const acks = await Promise.all(sends);
+    expect(acks.filter(Boolean).length).toBe(count);
+    // Ctrl-C right away: whatever the worker has not taken yet stays in Redis.
+    run.child.kill("SIGINT");
+    expect(await run.exited, run.output()).toBe(0);
+    const queue = new Queue(name, { connection: { url: services.redisUrl } });
+    const waiting = await queue.getWaitingCount();
+    await queue.close();
+    expect(waiting, "jobs left in Redis after Ctrl-C").toBeGreaterThan(0);
+
+    run = startSystem(env);
+    await waitFor("the second start", () => run.output().includes("adt-stream is running."), {
+      timeoutMs: 90_000,
+    });
+    expect(run.output()).toContain(`from ${join(dir, "demo-key.txt")}`);
+    const records = await readAllKafkajs(
+      plaintextKafka(services),
+      topicName(`${name}.`, "demo", "events"),
+      count,
+      60_000,
+    );
+    const ids = new Set(records.map((r) => r.headers["hl7-control-id"]));
+    expect(ids.size).toBe(count);
+    run.child.kill("SIGINT");
+    expect(await run.exited, run.output()).toBe(0);
   });
 });
