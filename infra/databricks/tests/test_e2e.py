@@ -29,8 +29,14 @@ BROKERS = os.environ.get("KAFKA_BROKERS", "127.0.0.1:9092")
 T = TypeVar("T")
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 240, every: float = 1.0) -> T:
-    """Polls ``probe`` until it returns something truthy; fails naming ``what`` and the last value."""
+def wait_for(
+    what: str,
+    probe: Callable[[], T | None],
+    timeout: float = 300,
+    every: float = 1.0,
+    show: Callable[[], object] | None = None,
+) -> T:
+    """Polls ``probe`` until it returns something truthy; fails naming ``what`` and what it saw."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -38,7 +44,8 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 240, eve
         if last:
             return last
         time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+    seen = show() if show is not None else last
+    raise AssertionError(f"timed out waiting for {what}; saw: {seen!r}")
 
 
 class Run:
@@ -53,6 +60,9 @@ class Run:
 
     def census(self) -> dict[str, tuple[str | None, str | None, str | None]]:
         return {r.patient_key: (r.facility, r.unit, r.bed) for r in self.table("inpatient_census").collect()}
+
+    def last_commit(self, name: str) -> Any:
+        return self.spark.sql(f"DESCRIBE HISTORY {self.config.table(name)} LIMIT 1").first()["timestamp"]
 
     def silver_count(self) -> int:
         return self.table("adt_events").count()
@@ -112,21 +122,27 @@ def run(spark: Any, event_schema: dict[str, Any], work_dir: Path) -> Iterator[Ru
 def test_census_follows_admit_transfer_discharge_cancel_discharge_and_merge(run: Run) -> None:
     name = run.config.schema
     a, c, d, e = Patient("A1", "Adams", "Ann"), Patient("C1", "Clark", "Cy"), Patient("D1", "Dunn", "Di"), Patient("E1", "Evans", "Eve")
-    assert run.census() == {
+    admitted = {
         "HOSP|A1": ("HOSP", "4W", "A"),
         "HOSP|B1": ("HOSP", "5E", "B"),
         "HOSP|C1": ("HOSP", "3N", "C"),
         "HOSP|E1": ("HOSP", "2S", "A"),
     }
+    # Gold commits after silver within a micro-batch: wait for it, then compare exactly.
+    wait_for("the four admits in the census", lambda: run.census() == admitted, show=run.census)
     run.send_and_wait(
         [
             ("demo", adt("A02", f"{name}-5", a, unit="ICU", room="1", bed="B", prior_unit="4W")),
             ("demo", adt("A11", f"{name}-6", e, unit="2S", room="201", bed="A")),
         ]
     )
-    wait_for("transfer and cancel-admit in the census", lambda: run.census().get("HOSP|A1") == ("HOSP", "ICU", "B") and "HOSP|E1" not in run.census())
+    wait_for(
+        "transfer and cancel-admit in the census",
+        lambda: run.census().get("HOSP|A1") == ("HOSP", "ICU", "B") and "HOSP|E1" not in run.census(),
+        show=run.census,
+    )
     run.send_and_wait([("demo", adt("A03", f"{name}-7", a, unit="ICU", room="1", bed="B"))])
-    wait_for("discharge in the census", lambda: "HOSP|A1" not in run.census())
+    wait_for("discharge in the census", lambda: "HOSP|A1" not in run.census(), show=run.census)
     # A13 without PV1-3: back where the patient was; A40: D survives C and takes C's bed.
     run.send_and_wait(
         [
@@ -139,7 +155,7 @@ def test_census_follows_admit_transfer_discharge_cancel_discharge_and_merge(run:
         "HOSP|B1": ("HOSP", "5E", "B"),
         "HOSP|D1": ("HOSP", "3N", "C"),
     }
-    wait_for("cancel-discharge and merge in the census", lambda: run.census() == expected or run.census())
+    wait_for("cancel-discharge and merge in the census", lambda: run.census() == expected, show=run.census)
     assert run.census() == expected
     row = run.table("inpatient_census").where("patient_key = 'HOSP|D1'").collect()[0]
     assert (row.family_name, row.given_name, row.last_event_kind, row.visit_number) == ("Dunn", "Di", "merge", "V1")
@@ -201,6 +217,11 @@ def test_redelivered_records_change_nothing_downstream(run: Run) -> None:
     [out] = redeliver(events_topic, brokers=BROKERS)
     assert out["redelivered"] == len(run.sent)
     wait_for("the duplicates in bronze", lambda: run.table("adt_bronze").count() >= before_bronze + len(run.sent))
-    # One more micro-batch has run by now; silver and gold are unchanged.
+    # Gold is the last write of a micro-batch: once gold has committed after bronze's last
+    # commit, every batch holding duplicates is complete; silver and gold must be unchanged.
+    wait_for(
+        "the census MERGE of the duplicates' last batch",
+        lambda: run.last_commit("inpatient_census") > run.last_commit("adt_bronze"),
+    )
     assert run.silver_count() == len(run.sent)
     assert run.census() == before_census
