@@ -74,11 +74,11 @@ export function statusBetween(a: StatusSnapshot, b: StatusSnapshot): StatusLine 
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 
-/** @example formatStatus(line) // "in 120 msg/s · out 118 msg/s · queue 3 · p99 ≤ 50 ms · DLQ 0 · total 1,234 in / 1,230 out" */
+/** @example formatStatus(line) // "in 120 msg/s · out 118 msg/s · queue 3 · p99 receipt→Kafka ≤ 50 ms · DLQ 0 · total 1,234 in / 1,230 out" */
 export function formatStatus(s: StatusLine): string {
   const p99 = s.p99Ms === undefined ? "–" : Number.isFinite(s.p99Ms) ? `≤ ${n(s.p99Ms)} ms` : "> 30 s";
   return (
     `in ${n(s.inPerSec)} msg/s · out ${n(s.outPerSec)} msg/s · queue ${s.queueWaiting === undefined ? "–" : n(s.queueWaiting)}` +
-    ` · p99 ${p99} · DLQ ${n(s.dlqTotal)} · total ${n(s.inTotal)} in / ${n(s.outTotal)} out`
+    ` · p99 receipt→Kafka ${p99} · DLQ ${n(s.dlqTotal)} · total ${n(s.inTotal)} in / ${n(s.outTotal)} out`
   );
 }
