@@ -4,7 +4,7 @@
  * topics' current end (offsets taken before the first message is sent), so earlier records
  * of other runs are never read.
  */
-import { type Consumer, type Kafka, logLevel } from "kafkajs";
+import type { Consumer, Kafka } from "kafkajs";
 import { HEADERS, parseTopicName } from "../../shared/kafka/topics.ts";
 import type { ControlIds, Ledger } from "./ledger.ts";
 
@@ -128,5 +128,3 @@ export async function startMatcher(opts: MatcherOptions): Promise<Matcher> {
     stop: () => consumer.disconnect(),
   };
 }
-
-export const QUIET_KAFKA_LOG = logLevel.NOTHING;
