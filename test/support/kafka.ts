@@ -116,7 +116,7 @@ export function readAllKcat(brokers: string[], topic: string, extraArgs: string[
   const r = spawnSync(
     "kcat",
     ["-C", "-b", brokers.join(","), "-t", topic, "-o", "beginning", "-e", "-J", "-q", ...extraArgs],
-    { encoding: "utf8", timeout: 60_000 },
+    { encoding: "utf8", timeout: 60_000, maxBuffer: 512 * 1024 * 1024 },
   );
   if (r.error) throw new Error(`kcat could not run (install Debian's kcat): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`kcat exited ${r.status}: ${r.stderr}`);
