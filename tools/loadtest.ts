@@ -150,6 +150,18 @@ async function main(): Promise<void> {
     opts.workerEnv = { WORKER_LOCK_MS: "5000", WORKER_STALLED_INTERVAL_MS: "2000" };
   }
 
+  // Ctrl-C: the stack's children run in their own process groups (so the terminal's SIGINT does
+  // not reach them); stop sending, report what was sent and stop what this run started.
+  const abort = new AbortController();
+  const onSignal = (signal: string) => {
+    if (abort.signal.aborted) return;
+    console.error(`\n${signal}: stopping the load test (the report covers what was sent)…`);
+    abort.abort();
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  opts.signal = abort.signal;
+
   const { report } = await runLoadtest(opts);
   mkdirSync(dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);

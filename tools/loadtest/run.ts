@@ -50,6 +50,8 @@ export interface LoadtestOptions {
   /** Extra environment for the workers of an own stack (e.g. short stall detection for a drill). */
   workerEnv: NodeJS.ProcessEnv;
   progress: boolean;
+  /** Aborting stops sending and waiting; the report covers what was sent, the stack is stopped. */
+  signal?: AbortSignal;
   command: string;
   sharedNote: string | null;
   root: string;
@@ -190,6 +192,7 @@ export async function runLoadtest(
       rate: o.rate,
       timeoutMs: o.requestTimeoutMs,
       now,
+      shouldStop: () => o.signal?.aborted === true,
       onAnswered: (req) => {
         sent += req.count;
         for (let i = req.first; i < req.first + req.count; i++) {
@@ -212,7 +215,7 @@ export async function runLoadtest(
     let lastDelivered = -1;
     let lastChange = performance.now();
     for (;;) {
-      if (delivered >= acked) break;
+      if (delivered >= acked || o.signal?.aborted) break;
       if (delivered !== lastDelivered) {
         lastDelivered = delivered;
         lastChange = performance.now();

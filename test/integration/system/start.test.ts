@@ -27,8 +27,30 @@ const alive = (pid: number) => {
   }
 };
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+/**
+ * After a failed assertion: Ctrl-C as a user would (so `npm start` stops its children), and
+ * only if that does not work within 30 s, SIGKILL it and the children it printed.
+ */
+async function stopStart(child: ReturnType<typeof spawn>, output: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGINT");
+  const stopped = await Promise.race([
+    gone.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 30_000)),
+  ]);
+  if (stopped) return;
+  child.kill("SIGKILL");
+  const m = /edge pid (\d+); workers pid ([\d, ]+)/.exec(output);
+  const pids = m ? [Number(m[1]), ...(m[2] ?? "").split(",").map((p) => Number(p.trim()))] : [];
+  for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+}
 
 interface Started {
   output: () => string;
@@ -81,8 +103,8 @@ describe("npm start", () => {
       out += c.toString();
     });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    cleanup = () => {
-      if (child.exitCode === null) child.kill("SIGKILL");
+    cleanup = async () => {
+      await stopStart(child, out);
       rmSync(dir, { recursive: true, force: true });
     };
 
@@ -136,8 +158,8 @@ describe("npm start", () => {
       WORKER_CONCURRENCY: "1",
     };
     let run = startSystem(env);
-    cleanup = () => {
-      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    cleanup = async () => {
+      await stopStart(run.child, run.output());
       rmSync(dir, { recursive: true, force: true });
     };
     const url = await waitFor("the endpoint line", () => /endpoint\s+(\S+)/.exec(run.output())?.[1], {
