@@ -15,7 +15,7 @@ const fmt = (n: number | null | undefined) =>
 
 const W = 760;
 const H = 240;
-const PAD = { l: 60, r: 60, t: 16, b: 36 };
+const PAD = { l: 80, r: 40, t: 20, b: 36 };
 
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
