@@ -23,7 +23,7 @@ import {
   tail,
   writePid,
 } from "./process.ts";
-import type { EnsureResult, ServiceStatus } from "./redis.ts";
+import { classifyService, type EnsureResult, type ServiceStatus } from "./redis.ts";
 
 /**
  * A real metadata request, not just an open port: the broker is ready only once it has
@@ -51,21 +51,13 @@ export async function kafkaReady(brokers: string[], timeoutMs = 3000): Promise<b
 }
 
 export async function kafkaStatus(cfg: LocalStackConfig): Promise<ServiceStatus> {
-  const { pidFile } = kafkaPaths(cfg);
-  const endpoint = `127.0.0.1:${cfg.kafkaPort} (PLAINTEXT), localhost:${cfg.kafkaSaslPort} (SASL_SSL)`;
-  const pid = readPid(pidFile);
-  const healthy = await kafkaReady([`127.0.0.1:${cfg.kafkaPort}`]);
-  if (pid !== undefined && isAlive(pid)) {
-    return {
-      name: "kafka",
-      state: "ours",
-      pid,
-      endpoint,
-      detail: healthy ? "healthy" : "not answering metadata requests",
-    };
-  }
-  if (healthy) return { name: "kafka", state: "external", endpoint, detail: "healthy (not started by us)" };
-  return { name: "kafka", state: "stopped", endpoint };
+  return classifyService(
+    "kafka",
+    `127.0.0.1:${cfg.kafkaPort} (PLAINTEXT), localhost:${cfg.kafkaSaslPort} (SASL_SSL)`,
+    readPid(kafkaPaths(cfg).pidFile),
+    await kafkaReady([`127.0.0.1:${cfg.kafkaPort}`]),
+    "not answering metadata requests",
+  );
 }
 
 function formatStorage(cfg: LocalStackConfig, java: string, libs: string): void {

@@ -79,21 +79,31 @@ function redisServerBinary(): string {
 }
 
 export async function redisStatus(cfg: LocalStackConfig): Promise<ServiceStatus> {
-  const { pidFile } = paths(cfg);
-  const endpoint = `redis://127.0.0.1:${cfg.redisPort}`;
-  const pid = readPid(pidFile);
-  const healthy = await redisPing(cfg.redisPort);
+  return classifyService(
+    "redis",
+    `redis://127.0.0.1:${cfg.redisPort}`,
+    readPid(paths(cfg).pidFile),
+    await redisPing(cfg.redisPort),
+    "not answering PING",
+  );
+}
+
+/**
+ * Ours when the PID file names a live process (whether or not it answers yet); external when
+ * only the port answers, so `services:down` never touches it; stopped otherwise.
+ */
+export function classifyService(
+  name: ServiceStatus["name"],
+  endpoint: string,
+  pid: number | undefined,
+  healthy: boolean,
+  unhealthyDetail: string,
+): ServiceStatus {
   if (pid !== undefined && isAlive(pid)) {
-    return {
-      name: "redis",
-      state: "ours",
-      pid,
-      endpoint,
-      detail: healthy ? "healthy" : "not answering PING",
-    };
+    return { name, state: "ours", pid, endpoint, detail: healthy ? "healthy" : unhealthyDetail };
   }
-  if (healthy) return { name: "redis", state: "external", endpoint, detail: "healthy (not started by us)" };
-  return { name: "redis", state: "stopped", endpoint };
+  if (healthy) return { name, state: "external", endpoint, detail: "healthy (not started by us)" };
+  return { name, state: "stopped", endpoint };
 }
 
 /** Starts Redis unless a healthy one already answers on the port. AOF on, no eviction. */

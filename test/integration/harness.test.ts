@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   byPartitionOffset,
   createTopic,
+  kcatOauthArgs,
   plaintextKafka,
   readAllKafkajs,
   readAllKcat,
@@ -67,18 +68,7 @@ describe("real Apache Kafka over SASL_SSL", () => {
     await producer.send({ topic, acks: -1, messages: [{ key: "k", value: "over-tls" }] });
     await producer.disconnect();
 
-    const kcatArgs = [
-      "-X",
-      "security.protocol=SASL_SSL",
-      "-X",
-      "sasl.mechanisms=OAUTHBEARER",
-      "-X",
-      "enable.sasl.oauthbearer.unsecure.jwt=true",
-      "-X",
-      `sasl.oauthbearer.config=principal=kcat scope=${sasl.oauthScope}`,
-      "-X",
-      `ssl.ca.location=${sasl.caPemFile}`,
-    ];
+    const kcatArgs = kcatOauthArgs(sasl.caPemFile, "kcat", sasl.oauthScope);
     const records = readAllKcat(sasl.brokers, topic, kcatArgs);
     expect(records.map((r) => [r.key, r.value])).toEqual([["k", "over-tls"]]);
   });
@@ -130,16 +120,7 @@ describe("real Apache Kafka over SASL_SSL", () => {
         sasl.brokers.join(","),
         "-m",
         "10",
-        "-X",
-        "security.protocol=SASL_SSL",
-        "-X",
-        "sasl.mechanisms=OAUTHBEARER",
-        "-X",
-        "enable.sasl.oauthbearer.unsecure.jwt=true",
-        "-X",
-        "sasl.oauthbearer.config=principal=intruder scope=not-ours",
-        "-X",
-        `ssl.ca.location=${sasl.caPemFile}`,
+        ...kcatOauthArgs(sasl.caPemFile, "intruder", "not-ours"),
       ],
       { encoding: "utf8", timeout: 30_000 },
     );

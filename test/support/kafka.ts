@@ -139,5 +139,21 @@ export function readAllKcat(brokers: string[], topic: string, extraArgs: string[
     });
 }
 
+/** kcat (librdkafka) settings for the local SASL_SSL listener with an unsecured OAUTHBEARER JWT. */
+export function kcatOauthArgs(caPemFile: string, principal: string, scope: string): string[] {
+  return [
+    "-X",
+    "security.protocol=SASL_SSL",
+    "-X",
+    "sasl.mechanisms=OAUTHBEARER",
+    "-X",
+    "enable.sasl.oauthbearer.unsecure.jwt=true",
+    "-X",
+    `sasl.oauthbearer.config=principal=${principal} scope=${scope}`,
+    "-X",
+    `ssl.ca.location=${caPemFile}`,
+  ];
+}
+
 export const byPartitionOffset = (a: ReadRecord, b: ReadRecord) =>
   a.partition - b.partition || Number(a.offset) - Number(b.offset);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { topicName } from "../../../shared/kafka/topics.ts";
 import { adtJob } from "../../../workers/testing/adt-jobs.ts";
-import { readAllKcat } from "../../support/kafka.ts";
+import { kcatOauthArgs, readAllKcat } from "../../support/kafka.ts";
 import { testServices } from "../../support/services.ts";
 import { waitFor } from "../../support/wait.ts";
 import { dropQueue, enqueue, idCounts, startTestWorker, testQueue, testWorkerEnv } from "./helpers.ts";
@@ -34,18 +34,7 @@ describe("workers over SASL_SSL", () => {
       async () => (await queue.getJobCounts("completed")).completed === jobs.length,
     );
 
-    const kcatArgs = [
-      "-X",
-      "security.protocol=SASL_SSL",
-      "-X",
-      "sasl.mechanisms=OAUTHBEARER",
-      "-X",
-      "enable.sasl.oauthbearer.unsecure.jwt=true",
-      "-X",
-      `sasl.oauthbearer.config=principal=kcat scope=${sasl.oauthScope}`,
-      "-X",
-      `ssl.ca.location=${sasl.caPemFile}`,
-    ];
+    const kcatArgs = kcatOauthArgs(sasl.caPemFile, "kcat", sasl.oauthScope);
     const events = readAllKcat(sasl.brokers, topicName(env.KAFKA_TOPIC_PREFIX, "demo", "events"), kcatArgs);
     expect(idCounts(events)).toEqual({ ids: new Set(jobs.map((j) => j.id)), duplicates: 0 });
   });
