@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import StructType
@@ -106,20 +106,26 @@ def ensure_tables(spark: SparkSession, config: PipelineConfig, schemas: EventSch
 
     namespace = f"`{config.catalog}`.`{config.schema}`" if config.catalog else f"`{config.schema}`"
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS {namespace}")
-    specs: list[tuple[str, StructType, dict[str, str], str]] = [
-        (config.bronze_table, BRONZE_SCHEMA, {}, "Every Kafka record of the ADT topics as received."),
+    specs: list[tuple[str, StructType, dict[str, str], list[str], str]] = [
+        (config.bronze_table, BRONZE_SCHEMA, {}, [], "Every Kafka record of the ADT topics as received."),
         (
             config.silver_table,
             silver_schema(spark, schemas),
             # Change data feed: downstream jobs read inserts incrementally; the benchmark reads
             # each row's commit time from it.
             {"delta.enableChangeDataFeed": "true"},
+            # Each micro-batch reads the history of the patients it touches: clustering by
+            # patient lets Delta skip files once the table is OPTIMIZEd (automatic on Databricks
+            # with predictive optimization).
+            ["vendor", "patient_key"],
             "AdtEvent v1 as typed columns, one row per ingest id.",
         ),
-        (config.census_table, CENSUS_SCHEMA, {}, "Patients in house now, per facility and unit."),
+        (config.census_table, CENSUS_SCHEMA, {}, [], "Patients in house now, per facility and unit."),
     ]
-    for name, schema, props, comment in specs:
+    for name, schema, props, cluster_by, comment in specs:
         builder = DeltaTable.createIfNotExists(spark).tableName(config.table(name)).addColumns(schema).comment(comment)
+        if cluster_by:
+            builder = builder.clusterBy(*cluster_by)
         for key, value in props.items():
             builder = builder.property(key, value)
         builder.execute()
@@ -148,13 +154,13 @@ def process_batch(
     try:
         events = silver(bronze_rows, schemas).dropDuplicates(["ingest_id"]).persist()
         try:
-            touched_rows = events.select("vendor", "patient_key", "merge_source_keys").collect()
+            touched_rows = events.select("vendor", "patient_key", "merge_source_keys", "received_at").collect()
             inserted = 0
             if touched_rows:
                 metrics = (
                     DeltaTable.forName(spark, config.table(config.silver_table))
                     .alias("t")
-                    .merge(events.alias("s"), "t.ingest_id = s.ingest_id")
+                    .merge(events.alias("s"), _dedup_condition(touched_rows))
                     .whenNotMatchedInsertAll()
                     .execute()
                 )
@@ -179,6 +185,21 @@ def process_batch(
         return stats
     finally:
         bronze_rows.unpersist()
+
+
+def _dedup_condition(rows: Sequence[Any]) -> Column:
+    """MERGE condition of the silver de-duplication, with a literal lower bound on received_at.
+
+    A redelivered record carries the same job payload as the first one, so the same
+    ``received_at``: bounding the target by the batch's earliest ``received_at`` finds every
+    duplicate, while Delta skips files by their received_at statistics (files are written in
+    time order) instead of reading the ingest ids of the whole table each micro-batch.
+    """
+    times = [r["received_at"] for r in rows if r["received_at"] is not None]
+    condition = F.col("t.ingest_id") == F.col("s.ingest_id")
+    if len(times) == len(rows) and times:
+        condition = condition & (F.col("t.received_at") >= F.lit(min(times)))
+    return condition
 
 
 def _inserted_rows(metrics: Any) -> int:
