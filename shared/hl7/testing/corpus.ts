@@ -193,7 +193,7 @@ export function generateAdtMessage(rng: () => number, n: number, options: Corpus
       "",
       "",
       "",
-      "",
+      // PID-29 patient death date and time, PID-30 patient death indicator.
       rng() < 0.05 ? ts(2024) : "",
       rng() < 0.05 ? "Y" : "N",
     ].join("|"),
