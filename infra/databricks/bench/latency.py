@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import logging
 import os
 import sys
 import time
@@ -67,6 +69,25 @@ def messages(run: str, n: int, offset: int) -> list[tuple[str, str]]:
     return out
 
 
+class BatchLog(logging.Handler):
+    """Collects the pipeline's ``pipeline_batch`` lines (counts and step durations)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[dict] = []
+        self.census: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = json.loads(record.getMessage())
+        except ValueError:
+            return
+        if line.get("event") == "pipeline_batch":
+            self.batches.append(line)
+        elif line.get("event") == "census_batch":
+            self.census.append(line)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_RATE", "20")), help="messages/s")
@@ -76,6 +97,9 @@ def main() -> None:
     p.add_argument("--direct", action="store_true", help="produce to Kafka directly, no edge/workers")
     args = p.parse_args()
 
+    batch_log = BatchLog()
+    logging.getLogger("adt_pipeline").addHandler(batch_log)
+    logging.getLogger("adt_pipeline").setLevel(logging.INFO)
     run = f"bench{uuid.uuid4().hex[:8]}"
     prefix = f"{run}."
     brokers = os.environ.get("KAFKA_BROKERS", "127.0.0.1:9092")
@@ -123,9 +147,11 @@ def main() -> None:
         n = max(1, int(args.rate * args.seconds))
         print(f"measuring: {n} messages at {args.rate}/s via {'edge + workers' if via_edge else 'direct produce'}, "
               f"trigger {args.trigger or 'back to back'}", flush=True)
+        first_measured, first_census = len(batch_log.batches), len(batch_log.census)
         sent = send(messages(run, n, 1 + args.warmup), rate=args.rate)
         wait_rows(1 + args.warmup + n, 600)
-        batches = len(query.recentProgress)
+        measured = batch_log.batches[first_measured:]
+        census = batch_log.census[first_census:]
 
     ids = {s.control_id: parse_iso(s.sent_at) for s in sent}
     rows = (
@@ -155,7 +181,17 @@ def main() -> None:
     ):
         print(f"{label:<34}{percentile(values, 50):>8.2f}{percentile(values, 95):>8.2f}{max(values):>8.2f}")
     print(f"{'reference design':<34}{REFERENCE}")
-    print(f"micro-batches: {batches} (Spark keeps the last 100 in recentProgress)")
+    def mean(batches: list[dict], key: str) -> float:
+        return sum(b[key] for b in batches) / len(batches) if batches else float("nan")
+
+    print(
+        f"ingest micro-batches while measuring: {len(measured)}, mean {mean(measured, 'events'):.0f} events, "
+        f"silver MERGE {mean(measured, 'silver_ms') / 1000:.2f} s, bronze append {mean(measured, 'bronze_ms') / 1000:.2f} s"
+    )
+    print(
+        f"census micro-batches: {len(census)}, mean {mean(census, 'events'):.0f} events, "
+        f"{mean(census, 'gold_ms') / 1000:.2f} s each"
+    )
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
 
 
 def main(argv: Sequence[str] | None = None, spark: Any = None) -> None:
-    """Parses ``argv``, starts the query and blocks until it ends (or fails)."""
+    """Parses ``argv``, starts the queries and blocks until one ends (or fails)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = parser().parse_args(argv)
     config = config_from_args(args)
@@ -91,8 +91,9 @@ def main(argv: Sequence[str] | None = None, spark: Any = None) -> None:
 
             repo = Path(__file__).resolve().parents[4]
             spark = local_session(warehouse_dir=args.local_dir / "warehouse", ivy_dir=repo / ".cache" / "ivy")
-    query = start(spark, config, load_json_schema(args.event_schema), available_now=args.available_now)
-    query.awaitTermination()
+    pipeline = start(spark, config, load_json_schema(args.event_schema), available_now=args.available_now)
+    if not args.available_now:
+        pipeline.await_termination()
 
 
 if __name__ == "__main__":
