@@ -94,6 +94,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
     p.add_argument("--warmup", type=int, default=30, help="messages sent (and awaited) before measuring")
     p.add_argument("--trigger", default=os.environ.get("BENCH_TRIGGER") or None, help='e.g. "1 second"')
+    p.add_argument("--census-trigger", default=os.environ.get("BENCH_CENSUS_TRIGGER", "5 seconds"))
     p.add_argument("--direct", action="store_true", help="produce to Kafka directly, no edge/workers")
     args = p.parse_args()
 
@@ -126,6 +127,7 @@ def main() -> None:
             schema=run,
             topic_prefix=prefix,
             trigger_interval=args.trigger,
+            census_trigger_interval=args.census_trigger,
             query_name=run,
         )
         send(messages(run, 1, 0))  # creates the topics
@@ -146,7 +148,7 @@ def main() -> None:
         wait_rows(1 + args.warmup, 600)
         n = max(1, int(args.rate * args.seconds))
         print(f"measuring: {n} messages at {args.rate}/s via {'edge + workers' if via_edge else 'direct produce'}, "
-              f"trigger {args.trigger or 'back to back'}", flush=True)
+              f"trigger {args.trigger or 'back to back'}, census every {args.census_trigger}", flush=True)
         first_measured, first_census = len(batch_log.batches), len(batch_log.census)
         sent = send(messages(run, n, 1 + args.warmup), rate=args.rate)
         wait_rows(1 + args.warmup + n, 600)

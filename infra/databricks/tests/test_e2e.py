@@ -95,6 +95,7 @@ def run(spark: Any, event_schema: dict[str, Any], work_dir: Path) -> Iterator[Ru
             schema=name,
             topic_prefix=prefix,
             trigger_interval="1 second",
+            census_trigger_interval="1 second",
             query_name=name,
         )
         r = Run(spark, config, send)
