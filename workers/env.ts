@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseEnv } from "../shared/config/env.ts";
 import { INGEST_QUEUE } from "../shared/queue/job.ts";
+import { DEFAULT_BULLMQ_PREFIX, hasHashTag, PREFIX_NEEDS_HASH_TAG } from "../shared/queue/redis-prefix.ts";
 
 // Environment variables arrive as strings; these helpers turn them into typed values with
 // defaults, so a bad value fails at start with the variable's name (parseEnv), never later.
@@ -21,6 +22,10 @@ export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
 export const WorkerEnvSchema = z
   .object({
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
+    /** REDIS_URL is a Redis Cluster (MemoryDB always is): connect with ioredis's Cluster client. */
+    REDIS_CLUSTER: bool(false),
+    /** BullMQ key prefix, the same as the edge's; needs a {hash tag} when REDIS_CLUSTER=true. */
+    BULLMQ_PREFIX: z.string().min(1).default(DEFAULT_BULLMQ_PREFIX),
     KAFKA_BROKERS: z
       .string()
       .min(1)
@@ -93,6 +98,8 @@ export const WorkerEnvSchema = z
     SHUTDOWN_TIMEOUT_MS: int(30_000, 1000, 600_000),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER && !hasHashTag(env.BULLMQ_PREFIX))
+      ctx.addIssue({ code: "custom", path: ["BULLMQ_PREFIX"], message: PREFIX_NEEDS_HASH_TAG });
     if (env.KAFKA_AUTH === "msk-iam" && !env.AWS_REGION)
       ctx.addIssue({ code: "custom", path: ["AWS_REGION"], message: "required when KAFKA_AUTH=msk-iam" });
     if (env.KAFKA_AUTH === "sasl-plain") {

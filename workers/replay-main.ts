@@ -7,9 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { ConfigError } from "../shared/config/env.ts";
 import { createJsonLogger, errorFields } from "../shared/log/logger.ts";
+import { createRedisConnection } from "../shared/queue/redis-node.ts";
 import { VENDOR_ID_PATTERN } from "../shared/vendor-id.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { createKafka } from "./kafka/client.ts";
@@ -55,8 +55,11 @@ async function main(argv: string[]): Promise<void> {
     level: env.LOG_LEVEL,
     write: (l) => console.error(l),
   });
-  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
-  const queue = new Queue(env.INGEST_QUEUE, { connection });
+  const connection = createRedisConnection(env.REDIS_URL, {
+    cluster: env.REDIS_CLUSTER,
+    options: { maxRetriesPerRequest: 3 },
+  });
+  const queue = new Queue(env.INGEST_QUEUE, { connection, prefix: env.BULLMQ_PREFIX });
   try {
     const common = {
       queue,

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import type { VendorProfile } from "../shared/adt/index.ts";
 import { errorFields, type Logger } from "../shared/log/logger.ts";
+import { createRedisConnection } from "../shared/queue/redis-node.ts";
 import { cappedExponentialBackoff } from "./backoff.ts";
 import { emfLine } from "./emf.ts";
 import type { WorkerEnv } from "./env.ts";
@@ -80,9 +80,16 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
   }
 
   // Separate connections: the queue (stats, fail-fast) and the worker (blocking, never gives up).
-  const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true });
-  const queue = new Queue(env.INGEST_QUEUE, { connection: queueConnection });
-  const workerConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  // Same BULLMQ_PREFIX as the edge (in a cluster it carries the hash tag that keeps one slot).
+  const queueConnection = createRedisConnection(env.REDIS_URL, {
+    cluster: env.REDIS_CLUSTER,
+    options: { maxRetriesPerRequest: 3, enableOfflineQueue: true },
+  });
+  const queue = new Queue(env.INGEST_QUEUE, { connection: queueConnection, prefix: env.BULLMQ_PREFIX });
+  const workerConnection = createRedisConnection(env.REDIS_URL, {
+    cluster: env.REDIS_CLUSTER,
+    options: { maxRetriesPerRequest: null },
+  });
   const worker = new Worker(
     env.INGEST_QUEUE,
     createProcessor({
@@ -96,6 +103,7 @@ export async function startWorkerRuntime(env: WorkerEnv, deps: WorkerRuntimeDeps
     }),
     {
       connection: workerConnection,
+      prefix: env.BULLMQ_PREFIX,
       autorun: false,
       concurrency: env.WORKER_CONCURRENCY,
       lockDuration: env.WORKER_LOCK_MS,

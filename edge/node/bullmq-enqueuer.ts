@@ -27,8 +27,10 @@
  * start (`addStandardJob` source, `backend.addJobToTransaction` captured), so they always
  * match each other; the integration tests (storm, duplicates, batches) pin the behaviour.
  *
- * Keys (standalone Redis, as BullMQ itself requires without hash tags): the BullMQ queue keys,
- * plus `<prefix>:<queue>:adt-seq:<vendor>` and `<prefix>:<queue>:adt-ctl:<vendor>:<hash>`.
+ * Keys: the BullMQ queue keys, plus `<prefix>:<queue>:adt-seq:<vendor>` and
+ * `<prefix>:<queue>:adt-ctl:<vendor>:<hash>`, all under the one prefix. In a Redis Cluster
+ * (`cluster: true`, MemoryDB) the prefix carries a hash tag (`{adt}`, checked by the env
+ * schemas), so every key of the script and of a batch's MULTI lands in one slot.
  */
 import { createHash } from "node:crypto";
 import { Job, type JobsOptions, Queue } from "bullmq";
@@ -36,13 +38,14 @@ import { Job, type JobsOptions, Queue } from "bullmq";
 // "exports" map, and taking the text from the installed version keeps it in step with the
 // argument layout BullMQ computes.
 import { addStandardJob } from "bullmq/dist/esm/scripts/addStandardJob-9.js";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import {
   INGEST_JOB_NAME,
   INGEST_JOB_OPTIONS,
   type IngestJob,
   parseIngestJob,
 } from "../../shared/queue/job.ts";
+import { createRedisConnection, type RedisConnection, waitReady } from "../../shared/queue/redis-node.ts";
 import { type EnqueueRequest, type EnqueueResult, type Enqueuer, QueueUnavailableError } from "../deps.ts";
 
 /** Placeholder `seq` the job JSON is serialised with; the script writes the real number. */
@@ -51,6 +54,10 @@ const SEQ_SENTINEL = Number.MAX_SAFE_INTEGER;
 // KEYS[1..9] and ARGV[1..3] are BullMQ's addStandardJob inputs; ours follow them:
 // KEYS[10] seq counter, KEYS[11] BullMQ de-duplication key, KEYS[12] control id → body hash;
 // ARGV[4] window ms, ARGV[5] body hash, ARGV[6] job key prefix.
+// Cluster note: every key is declared in KEYS except two built inside Lua from a prefix
+// argument, as BullMQ's own scripts do: the duplicate's job hash (ARGV[6] .. existing, below)
+// and the keys addStandardJob derives from KEYS[1]'s prefix. That is only valid in a cluster
+// because the prefix carries a hash tag, so those keys hash to the same slot as KEYS.
 const PRELUDE = `
 local existing = redis.call('GET', KEYS[11])
 if existing then
@@ -92,6 +99,8 @@ export interface BullmqEnqueuerOptions {
   dedupWindowSeconds: number;
   /** BullMQ key prefix; default "bull" (the workers must use the same). */
   prefix?: string;
+  /** REDIS_CLUSTER: connect with the Cluster client (the prefix must hold a {hash tag}). */
+  cluster?: boolean;
   /** How long `connect` waits for the first connection before returning anyway; default 3000 ms. */
   readyTimeoutMs?: number;
   /** Upper bound for one Redis command; default 2000 ms. */
@@ -123,16 +132,16 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
  * await enqueuer.close();
  */
 export class BullmqEnqueuer implements Enqueuer {
-  readonly #redis: Redis & EnqueueCommand;
+  readonly #redis: RedisConnection & EnqueueCommand;
   readonly #queue: Queue;
   readonly #prefix: string;
   readonly #windowMs: number;
   readonly #key: (...parts: string[]) => string;
   #closed = false;
 
-  private constructor(redis: Redis, opts: BullmqEnqueuerOptions) {
+  private constructor(redis: RedisConnection, opts: BullmqEnqueuerOptions) {
     redis.defineCommand("adtEnqueue", { lua: `${PRELUDE}${addStandardJob.content}${POSTLUDE}` });
-    this.#redis = redis as Redis & EnqueueCommand;
+    this.#redis = redis as RedisConnection & EnqueueCommand;
     this.#prefix = opts.prefix ?? "bull";
     this.#windowMs = opts.dedupWindowSeconds * 1000;
     this.#key = (...parts) => [this.#prefix, opts.queueName, ...parts].join(":");
@@ -146,23 +155,14 @@ export class BullmqEnqueuer implements Enqueuer {
    * still starts (readiness says 503) and answers 503 until it is back.
    */
   static async connect(opts: BullmqEnqueuerOptions): Promise<BullmqEnqueuer> {
-    const redis = new Redis(opts.redisUrl, {
-      ...enqueueRedisOptions(opts.commandTimeoutMs),
-      lazyConnect: false,
+    const redis = createRedisConnection(opts.redisUrl, {
+      cluster: opts.cluster ?? false,
+      options: { ...enqueueRedisOptions(opts.commandTimeoutMs), lazyConnect: false },
     });
     redis.on("error", () => {});
     // Without an offline queue, commands sent before the connection is up fail at once; give
     // the first connection a moment so a fresh edge does not answer its first requests 503.
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        redis.off("ready", done);
-        resolve();
-      };
-      const timer = setTimeout(done, opts.readyTimeoutMs ?? 3000);
-      if (redis.status === "ready") done();
-      else redis.once("ready", done);
-    });
+    await waitReady(redis, opts.readyTimeoutMs ?? 3000);
     return new BullmqEnqueuer(redis, opts);
   }
 

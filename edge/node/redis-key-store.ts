@@ -1,8 +1,11 @@
 /**
  * API keys in a Redis hash (`adt:api-keys`: keyId → JSON StoredKey). Node-only (ioredis); the
  * CLI writes, the edge reads. Only hashes are stored.
+ *
+ * Cluster-safe as is: every command (HGET, HSET, HGETALL) touches the one hash key, so no
+ * command spans slots and the key needs no hash tag.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../shared/queue/redis-node.ts";
 import type { KeyAdmin, StoredKey } from "../deps.ts";
 import { QueueUnavailableError } from "../deps.ts";
 import { StoredKeySchema } from "../key-store.ts";
@@ -17,7 +20,7 @@ export const API_KEYS_HASH = "adt:api-keys";
  */
 export class RedisKeyStore implements KeyAdmin {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly hashKey = API_KEYS_HASH,
   ) {}
 

@@ -4,10 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Redis } from "ioredis";
 import { loadVendorProfiles } from "../../shared/adt/profile-file.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/logger.ts";
 import { MetricsRegistry } from "../../shared/metrics/registry.ts";
+import { createRedisConnection, type RedisConnection, waitReady } from "../../shared/queue/redis-node.ts";
 import type { EdgeDeps, KeyStore } from "../deps.ts";
 import type { EdgeEnv } from "../env.ts";
 import { CachedKeyStore, parseKeyFile, StaticKeyStore } from "../key-store.ts";
@@ -36,20 +36,30 @@ export async function createNodeDeps(env: EdgeEnv, logger?: Logger): Promise<Nod
       write: (line) => process.stdout.write(`${line}\n`),
     });
   const profiles = loadVendorProfiles(env.VENDOR_PROFILES);
-  const enqueuer = await BullmqEnqueuer.connect({
+  // Not awaited yet: the key store's connection comes up meanwhile (one wait, not two, when
+  // Redis is away at start).
+  const connecting = BullmqEnqueuer.connect({
     redisUrl: env.REDIS_URL,
     queueName: env.INGEST_QUEUE,
     dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
+    prefix: env.BULLMQ_PREFIX,
+    cluster: env.REDIS_CLUSTER,
   });
-  let keyRedis: Redis | undefined;
+  let keyRedis: RedisConnection | undefined;
   let keys: KeyStore;
   if (env.API_KEYS_FILE !== undefined) {
     keys = new StaticKeyStore(parseKeyFile(JSON.parse(readFileSync(env.API_KEYS_FILE, "utf8"))));
   } else {
-    keyRedis = new Redis(env.REDIS_URL, enqueueRedisOptions());
+    keyRedis = createRedisConnection(env.REDIS_URL, {
+      cluster: env.REDIS_CLUSTER,
+      options: enqueueRedisOptions(),
+    });
     keyRedis.on("error", () => {});
     keys = new CachedKeyStore(new RedisKeyStore(keyRedis), env.KEY_CACHE_SECONDS * 1000);
   }
+  // Like the enqueuer, the key store's fail-fast connection gets a moment to come up, so a fresh
+  // edge does not answer its first requests 503 (a cluster client also has to learn the slots).
+  const [enqueuer] = await Promise.all([connecting, keyRedis ? waitReady(keyRedis, 3000) : undefined]);
   const deps: EdgeDeps = {
     keys,
     enqueuer,

@@ -89,7 +89,8 @@ export class Compute extends Construct {
         encryptionKey: props.logKey,
         removalPolicy: props.removalPolicy,
       });
-    const common = { REDIS_CLUSTER: "true" };
+    // MemoryDB is a cluster: the BullMQ prefix carries a hash tag (edge and workers share it).
+    const common = { REDIS_CLUSTER: "true", BULLMQ_PREFIX: "{adt}" };
     const redisSecret = { REDIS_URL: ecs.Secret.fromSecretsManager(props.redisUrl) };
 
     // ---- edge ------------------------------------------------------------------------------
