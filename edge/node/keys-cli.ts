@@ -6,11 +6,11 @@
  *   revoke <key-id>     revoke a key (requests with it get 403)
  *   export              print the stored keys as an API_KEYS_FILE (hashes only)
  *
- * Storage: Redis (REDIS_URL, default redis://127.0.0.1:6379), or with `--file <path>` a static
+ * Storage: Redis (REDIS_URL, default redis://127.0.0.1:6379; REDIS_CLUSTER=true for MemoryDB), or with `--file <path>` a static
  * key file for API_KEYS_FILE setups.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { Redis } from "ioredis";
+import { createRedisConnection, type RedisConnection } from "../../shared/queue/redis-node.ts";
 import { VENDOR_ID_PATTERN } from "../../shared/vendor-id.ts";
 import type { KeyAdmin, StoredKey } from "../deps.ts";
 import { parseKeyFile, StaticKeyStore } from "../key-store.ts";
@@ -58,11 +58,15 @@ async function main(argv: string[]): Promise<number> {
     if (file === undefined) return fail(USAGE);
   }
   const [command, arg] = args;
-  let redis: Redis | undefined;
+  let redis: RedisConnection | undefined;
   let admin: KeyAdmin;
   if (file !== undefined) admin = new FileKeyAdmin(file);
   else {
-    redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+    // REDIS_CLUSTER=true for Amazon MemoryDB; the key hash is one key, so no hash tag is needed.
+    redis = createRedisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+      cluster: process.env.REDIS_CLUSTER === "true",
+      options: { maxRetriesPerRequest: 1 },
+    });
     admin = new RedisKeyStore(redis);
   }
   try {
