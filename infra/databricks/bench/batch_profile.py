@@ -20,15 +20,15 @@ time.tzset()
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests")]
 
-from hl7_messages import Patient, adt  # noqa: E402
-from sender import adt_events  # noqa: E402
-from test_transform import kafka_rows  # noqa: E402
-
 from adt_pipeline.json_schema import load_json_schema  # noqa: E402
 from adt_pipeline.local_spark import local_session  # noqa: E402
 from adt_pipeline.main import DEFAULT_EVENT_SCHEMA  # noqa: E402
 from adt_pipeline.pipeline import PipelineConfig, census_batch, ensure_tables, process_batch  # noqa: E402
 from adt_pipeline.transform import KAFKA_SOURCE_SCHEMA, EventSchemas  # noqa: E402
+
+from hl7_messages import Patient, adt  # noqa: E402
+from sender import adt_events  # noqa: E402
+from test_transform import kafka_rows  # noqa: E402
 
 REPO = HERE.parents[2]
 
@@ -68,7 +68,9 @@ def main() -> None:
         frame = spark.createDataFrame(rows[b * 2 * args.size : (b + 1) * 2 * args.size], KAFKA_SOURCE_SCHEMA)
         cpu = jvm_cpu_seconds()
         ingest = process_batch(spark, config, schemas, frame, b)
-        new_rows = spark.table(config.table("adt_events")).where(f"control_id IN ({','.join(repr(f'C{i}') for i in range(b * args.size, (b + 1) * args.size))})")
+        new_rows = spark.table(config.table("adt_events")).where(
+            f"control_id IN ({','.join(repr(f'C{i}') for i in range(b * args.size, (b + 1) * args.size))})"
+        )
         census = census_batch(spark, config, new_rows, b)
         print(
             f"{b:>5}{ingest.silver_ms / 1000:>10.2f}{ingest.bronze_ms / 1000:>10.2f}"

@@ -33,15 +33,15 @@ time.tzset()
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests")]
 
-from hl7_messages import Patient, adt  # noqa: E402
-from sender import send_messages  # noqa: E402
-from system import edge_available, running_system  # noqa: E402
-
 from adt_pipeline.json_schema import load_json_schema  # noqa: E402
 from adt_pipeline.kafka_options import source_options  # noqa: E402
 from adt_pipeline.local_spark import local_session  # noqa: E402
 from adt_pipeline.main import DEFAULT_EVENT_SCHEMA  # noqa: E402
 from adt_pipeline.pipeline import PipelineConfig, start  # noqa: E402
+
+from hl7_messages import Patient, adt  # noqa: E402
+from sender import send_messages  # noqa: E402
+from system import edge_available, running_system  # noqa: E402
 
 REPO = HERE.parents[2]
 REFERENCE = "4-5 s (reference design, documented; not measured here)"
@@ -116,7 +116,12 @@ def main() -> None:
 
         def send(batch: list[tuple[str, str]], rate: float = 0) -> list:
             return send_messages(
-                batch, topic_prefix=prefix, brokers=brokers, rate=rate, edge_url=edge_url, edge_keys=keys,
+                batch,
+                topic_prefix=prefix,
+                brokers=brokers,
+                rate=rate,
+                edge_url=edge_url,
+                edge_keys=keys,
                 timeout=args.seconds * 4 + 300,
             )
 
@@ -147,8 +152,11 @@ def main() -> None:
         send(messages(run, args.warmup, 1))
         wait_rows(1 + args.warmup, 600)
         n = max(1, int(args.rate * args.seconds))
-        print(f"measuring: {n} messages at {args.rate}/s via {'edge + workers' if via_edge else 'direct produce'}, "
-              f"trigger {args.trigger or 'back to back'}, census every {args.census_trigger}", flush=True)
+        print(
+            f"measuring: {n} messages at {args.rate}/s via {'edge + workers' if via_edge else 'direct produce'}, "
+            f"trigger {args.trigger or 'back to back'}, census every {args.census_trigger}",
+            flush=True,
+        )
         first_measured, first_census = len(batch_log.batches), len(batch_log.census)
         sent = send(messages(run, n, 1 + args.warmup), rate=args.rate)
         wait_rows(1 + args.warmup + n, 600)
@@ -157,7 +165,10 @@ def main() -> None:
 
     ids = {s.control_id: parse_iso(s.sent_at) for s in sent}
     rows = (
-        spark.read.format("delta").option("readChangeFeed", "true").option("startingVersion", 0).table(silver)
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", 0)
+        .table(silver)
         .where("_change_type = 'insert'")
         .select("control_id", "received_at", "kafka_timestamp", "_commit_timestamp")
         .collect()
@@ -173,8 +184,10 @@ def main() -> None:
     spark.stop()
 
     load = os.getloadavg()[0]
-    print(f"\nsend -> silver latency, {len(to_silver)} of {n} messages at {args.rate}/s "
-          f"(local Spark, load average {load:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"\nsend -> silver latency, {len(to_silver)} of {n} messages at {args.rate}/s "
+        f"(local Spark, load average {load:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"{'path':<34}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
     for label, values in (
         ("send -> Kafka (Kafka-only)", to_kafka),
@@ -183,12 +196,14 @@ def main() -> None:
     ):
         print(f"{label:<34}{percentile(values, 50):>8.2f}{percentile(values, 95):>8.2f}{max(values):>8.2f}")
     print(f"{'reference design':<34}{REFERENCE}")
+
     def mean(batches: list[dict], key: str) -> float:
         return sum(b[key] for b in batches) / len(batches) if batches else float("nan")
 
     print(
         f"ingest micro-batches while measuring: {len(measured)}, mean {mean(measured, 'events'):.0f} events, "
-        f"silver MERGE {mean(measured, 'silver_ms') / 1000:.2f} s, bronze append {mean(measured, 'bronze_ms') / 1000:.2f} s"
+        f"silver MERGE {mean(measured, 'silver_ms') / 1000:.2f} s, "
+        f"bronze append {mean(measured, 'bronze_ms') / 1000:.2f} s"
     )
     print(
         f"census micro-batches: {len(census)}, mean {mean(census, 'events'):.0f} events, "

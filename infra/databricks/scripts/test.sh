@@ -3,10 +3,13 @@
 # unit tests (JSON Schema -> Spark types, census fold, transformations and micro-batches on
 # local Spark, bundle validation) and the end-to-end run through edge -> workers -> Kafka ->
 # Spark (Kafka connector and Delta jars from Maven Central into .cache/ivy).
+# Before pytest: ruff lint and format check of the Python code.
 # Extra arguments go to pytest, e.g. `npm run test:databricks -- -m "not e2e"`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 bash "$root/infra/databricks/scripts/setup-venv.sh"
 (cd "$root" && npm run --silent services:up)
 cd "$root/infra/databricks"
+"$root/.venv/bin/ruff" check src tests bench jobs
+"$root/.venv/bin/ruff" format --check src tests bench jobs
 exec "$root/.venv/bin/python" -m pytest -p no:cacheprovider "$@"

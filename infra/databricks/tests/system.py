@@ -87,7 +87,7 @@ def running_system(topic_prefix: str, queue: str, work_dir: Path, timeout: float
                 raise SystemStartError("scripts/start.ts did not become ready:\n" + "\n".join(lines[-30:]))
             time.sleep(0.2)
         time.sleep(0.5)
-        key_line = next((l for l in lines if "API key" in l), "")
+        key_line = next((line for line in lines if "API key" in line), "")
         match = re.search(r"API key\s+(\S+)", key_line)
         if not match:
             raise SystemStartError("scripts/start.ts printed no API key")

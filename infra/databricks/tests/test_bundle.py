@@ -106,7 +106,9 @@ def job_args(bundle: dict[str, Any], **values: str) -> list[str]:
 
 def test_job_parameters_parse_into_uc_service_credential_options(bundle: dict[str, Any]) -> None:
     args = parser().parse_args(
-        job_args(bundle, msk_bootstrap_servers="b-1.x.kafka.eu-west-2.amazonaws.com:9098,b-2.x:9098", catalog="hospital")
+        job_args(
+            bundle, msk_bootstrap_servers="b-1.x.kafka.eu-west-2.amazonaws.com:9098,b-2.x:9098", catalog="hospital"
+        )
     )
     config = config_from_args(args)
     assert dict(config.kafka_options) == {

@@ -96,4 +96,3 @@ def test_order_is_seq_not_input_and_duplicates_count_once() -> None:
 def test_vendors_do_not_share_patients() -> None:
     events = [CensusEvent("x", 1, "a", A, "admit", location=W4), CensusEvent("y", 1, "b", A, "admit", location=ICU)]
     assert sorted((s.vendor, s.unit) for s in census_rows(fold(events))) == [("x", "4W"), ("y", "ICU")]
-

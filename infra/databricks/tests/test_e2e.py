@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from hl7_messages import Patient, adt
-from sender import Sent, redeliver, send_messages
-from system import edge_available, running_system
 
 from adt_pipeline.kafka_options import source_options, topics
 from adt_pipeline.pipeline import PipelineConfig, start
+
+from hl7_messages import Patient, adt
+from sender import Sent, redeliver, send_messages
+from system import edge_available, running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +120,12 @@ def run(spark: Any, event_schema: dict[str, Any], work_dir: Path) -> Iterator[Ru
 
 def test_census_follows_admit_transfer_discharge_cancel_discharge_and_merge(run: Run) -> None:
     name = run.config.schema
-    a, c, d, e = Patient("A1", "Adams", "Ann"), Patient("C1", "Clark", "Cy"), Patient("D1", "Dunn", "Di"), Patient("E1", "Evans", "Eve")
+    a, c, d, e = (
+        Patient("A1", "Adams", "Ann"),
+        Patient("C1", "Clark", "Cy"),
+        Patient("D1", "Dunn", "Di"),
+        Patient("E1", "Evans", "Eve"),
+    )
     admitted = {
         "HOSP|A1": ("HOSP", "4W", "A"),
         "HOSP|B1": ("HOSP", "5E", "B"),

@@ -99,9 +99,7 @@ def test_arrays_maps_refs_and_renaming() -> None:
         },
     }
     s = struct_from_json_schema(schema, snake_case)
-    id_type = StructType(
-        [s["primary_id"].dataType["id_value"], s["primary_id"].dataType["assigning_authority"]]
-    )
+    id_type = StructType([s["primary_id"].dataType["id_value"], s["primary_id"].dataType["assigning_authority"]])
     assert s.fieldNames() == ["identifier_list", "primary_id", "extensions"]
     assert s["identifier_list"].dataType == ArrayType(id_type, True)
     assert id_type.fieldNames() == ["id_value", "assigning_authority"]
@@ -116,7 +114,11 @@ def test_arrays_maps_refs_and_renaming() -> None:
         (obj({"t": {"type": "array", "prefixItems": [{"type": "string"}]}}), "/properties/t"),
         (obj({"m": {"type": "object"}}), "/properties/m"),
         (
-            {"type": "object", "$defs": {"N": obj({"next": {"$ref": "#/$defs/N"}})}, "properties": {"n": {"$ref": "#/$defs/N"}}},
+            {
+                "type": "object",
+                "$defs": {"N": obj({"next": {"$ref": "#/$defs/N"}})},
+                "properties": {"n": {"$ref": "#/$defs/N"}},
+            },
             "/properties/n/properties/next",
         ),
         (obj({"r": {"$ref": "https://example.com/x.json"}}), "/properties/r"),

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hl7_messages import Patient, adt
 from pyspark.sql.types import DateType, LongType, TimestampType
-from sender import adt_events
 
 from adt_pipeline.pipeline import PipelineConfig, census_batch, ensure_tables, process_batch
 from adt_pipeline.transform import KAFKA_SOURCE_SCHEMA, EventSchemas, bronze, silver
+
+from hl7_messages import Patient, adt
+from sender import adt_events
 
 PREFIX = "unit."
 
@@ -103,9 +104,7 @@ def test_silver_leaves_out_values_that_are_not_adt_events(spark: Any, schemas: E
     assert silver(bronze(frame, PREFIX), schemas).count() == 0
 
 
-def test_micro_batches_are_idempotent_and_build_the_census(
-    spark: Any, schemas: EventSchemas, work_dir: Path
-) -> None:
+def test_micro_batches_are_idempotent_and_build_the_census(spark: Any, schemas: EventSchemas, work_dir: Path) -> None:
     db = f"unit_{uuid.uuid4().hex[:8]}"
     config = PipelineConfig(
         vendors=["demo"],
@@ -148,7 +147,9 @@ def test_micro_batches_are_idempotent_and_build_the_census(
     # Discharge then cancel-discharge: back in 5E; the merge retired MRN-B (A kept its own stay).
     assert census() == [("HOSP|MRN-A", "5E")]
     # Redelivered records (same ingest ids, new offsets, new batch): still one row per message.
-    process_batch(spark, config, schemas, spark.createDataFrame(kafka_rows(items, start_offset=100), KAFKA_SOURCE_SCHEMA), 2)
+    process_batch(
+        spark, config, schemas, spark.createDataFrame(kafka_rows(items, start_offset=100), KAFKA_SOURCE_SCHEMA), 2
+    )
     silver_rows = spark.table(config.table("adt_events"))
     assert silver_rows.count() == 6
     assert silver_rows.select("ingest_id").distinct().count() == 6

@@ -229,4 +229,3 @@ def census_rows(states: dict[PatientId, PatientState]) -> list[PatientState]:
             s.patient_key,
         ),
     )
-

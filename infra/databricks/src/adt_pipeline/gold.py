@@ -57,6 +57,7 @@ CENSUS_SCHEMA = StructType(
 
 _STATE_SCHEMA = StructType([*CENSUS_SCHEMA.fields[:-1], StructField("in_house", BooleanType())])
 
+
 def _history_columns() -> list[Column]:
     """What the fold needs from a silver row; attending doctor = first PV1-7 repetition."""
     # A function, not a constant: Column objects need an active session to be built.
@@ -126,7 +127,9 @@ def _keys_frame(spark: SparkSession, keys: Iterable[PatientId]) -> DataFrame:
     return spark.createDataFrame(sorted(set(keys)), schema)
 
 
-def history(silver: DataFrame, spark: SparkSession, touched: set[PatientId]) -> tuple[list[CensusEvent], set[PatientId]]:
+def history(
+    silver: DataFrame, spark: SparkSession, touched: set[PatientId]
+) -> tuple[list[CensusEvent], set[PatientId]]:
     """Every silver event about ``touched`` patients and the patients merges link them to."""
     keys = set(touched)
     rows: dict[str, CensusEvent] = {}

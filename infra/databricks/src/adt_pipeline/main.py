@@ -46,9 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="checkpoint location (a UC volume path on Databricks)")
     p.add_argument("--event-schema", type=Path, default=DEFAULT_EVENT_SCHEMA, help="AdtEvent JSON Schema file")
     p.add_argument("--trigger-interval", type=_optional, default=None, help='e.g. "1 second"; unset = back to back')
-    p.add_argument(
-        "--census-trigger-interval", type=_optional, default="5 seconds", help="census query interval"
-    )
+    p.add_argument("--census-trigger-interval", type=_optional, default="5 seconds", help="census query interval")
     p.add_argument("--available-now", action="store_true", help="process what is there, then stop")
     p.add_argument("--max-offsets-per-trigger", type=int, default=50_000)
     p.add_argument("--starting-offsets", default="earliest")
