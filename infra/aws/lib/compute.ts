@@ -119,17 +119,7 @@ export class Compute extends Construct {
     });
     edgeContainer.addMountPoints({ containerPath: "/tmp", sourceVolume: "tmp", readOnly: false });
 
-    this.edgeService = new ecs.FargateService(this, "EdgeService", {
-      cluster: this.cluster,
-      taskDefinition: edgeTask,
-      desiredCount: c.edge.minCount,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      vpcSubnets: props.appSubnets,
-      securityGroups: [sg],
-      assignPublicIp: false,
-      circuitBreaker: { enable: true, rollback: true },
-    });
+    this.edgeService = this.fargateService("EdgeService", edgeTask, c.edge.minCount, props.appSubnets);
     const edgeScaling = this.edgeService.autoScaleTaskCount({
       minCapacity: c.edge.minCount,
       maxCapacity: c.edge.maxCount,
@@ -230,17 +220,12 @@ export class Compute extends Construct {
     });
     workersContainer.addMountPoints({ containerPath: "/tmp", sourceVolume: "tmp", readOnly: false });
 
-    this.workersService = new ecs.FargateService(this, "WorkersService", {
-      cluster: this.cluster,
-      taskDefinition: workersTask,
-      desiredCount: c.workers.minCount,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      vpcSubnets: props.appSubnets,
-      securityGroups: [sg],
-      assignPublicIp: false,
-      circuitBreaker: { enable: true, rollback: true },
-    });
+    this.workersService = this.fargateService(
+      "WorkersService",
+      workersTask,
+      c.workers.minCount,
+      props.appSubnets,
+    );
     this.addWorkerScaling(c.workers, props.name);
 
     // ---- topic admin (deploy step) ----------------------------------------------------------
@@ -275,6 +260,29 @@ export class Compute extends Construct {
    * Target tracking on backlog per task (QueueDepth / running tasks), which the L2 cannot
    * express because it takes a single metric, not metric math.
    */
+  /**
+   * A service with the settings both share: private subnets, no public IP, the app security
+   * group, zero-downtime rolling deploys that roll back on a failing deployment.
+   */
+  private fargateService(
+    id: string,
+    taskDefinition: ecs.FargateTaskDefinition,
+    desiredCount: number,
+    vpcSubnets: ec2.SubnetSelection,
+  ): ecs.FargateService {
+    return new ecs.FargateService(this, id, {
+      cluster: this.cluster,
+      taskDefinition,
+      desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      vpcSubnets,
+      securityGroups: [this.appSecurityGroup],
+      assignPublicIp: false,
+      circuitBreaker: { enable: true, rollback: true },
+    });
+  }
+
   private addWorkerScaling(w: StageConfig["compute"]["workers"], clusterName: string): void {
     const target = new appscaling.ScalableTarget(this, "WorkersScaling", {
       serviceNamespace: appscaling.ServiceNamespace.ECS,
