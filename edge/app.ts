@@ -87,7 +87,7 @@ export function createApp(deps: EdgeDeps): Hono {
   app.post("/v1/messages", (c) => {
     const given = c.req.header("x-request-id");
     const requestId = given !== undefined && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
-    return ingest(c.req.raw, requestId);
+    return ingest(c.req.raw, requestId, c.env);
   });
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

@@ -3,14 +3,36 @@
 export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false };
 
 /**
+ * Reads a request body with a byte limit. `env` is the runtime's binding object (Hono's
+ * `c.env`), so a runtime can read from its native request (Node: `edge/node/body.ts`).
+ */
+export type BodyReader = (req: Request, env: unknown, maxBytes: number) => Promise<BodyRead>;
+
+/** The client stopped sending (connection closed or reset) before the body was complete. */
+export class RequestBodyError extends Error {
+  override readonly name = "RequestBodyError";
+  constructor(options?: { cause?: unknown }) {
+    super("request body incomplete: the client closed the connection", options);
+  }
+}
+
+/**
  * Reads at most `max` bytes; `{ ok: false }` as soon as the body is larger (declared or
- * actual), without buffering the rest.
+ * actual), without buffering the rest. A body cut short rejects with `RequestBodyError`.
  *
  * @example
  * const b = await readBodyLimited(c.req.raw, 10 * 1024 * 1024);
  * if (!b.ok) return problemResponse("payload_too_large");
  */
 export async function readBodyLimited(req: Request, max: number): Promise<BodyRead> {
+  try {
+    return await readLimited(req, max);
+  } catch (err) {
+    throw new RequestBodyError({ cause: err });
+  }
+}
+
+async function readLimited(req: Request, max: number): Promise<BodyRead> {
   const declared = req.headers.get("content-length");
   if (declared !== null) {
     const n = Number(declared);

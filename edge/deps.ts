@@ -6,6 +6,8 @@
  *
  * STABILITY: the Deno/Workers entries (edge/entries/deno.ts, edge/entries/worker.ts,
  * edge/runtime/) implement these. Changes are announced here, newest first:
+ * - v1.2: EdgeDeps.readBody (optional; default reads the WHATWG Request). Node passes
+ *   `nodeBodyReader`, which reads Node's request directly. Backwards compatible.
  * - v1.1: EdgeDeps.sha256Hex (optional; default Web Crypto). Node passes node:crypto's
  *   synchronous hash, which avoids a thread-pool hop per digest. Backwards compatible.
  * - v1 (initial): KeyStore, Enqueuer (+ QueueUnavailableError), RateLimiter, Clock, EdgeDeps.
@@ -13,6 +15,7 @@
 import type { VendorProfile } from "../shared/adt/profile.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { MetricsRegistry } from "../shared/metrics/registry.ts";
+import type { BodyReader } from "./body.ts";
 
 // ---------------------------------------------------------------------------------------------
 // API keys
@@ -174,4 +177,9 @@ export interface EdgeDeps {
   newId?: () => string;
   /** Lowercase hex SHA-256 of a string's UTF-8 bytes; default Web Crypto (`crypto.subtle`). */
   sha256Hex?: Sha256Hex;
+  /**
+   * Reads the ingest body within `maxBodyBytes`; default `readBodyLimited` over the WHATWG
+   * Request. The Node entry passes `nodeBodyReader`, which reads Node's request directly.
+   */
+  readBody?: BodyReader;
 }

@@ -60,6 +60,12 @@ export const ERROR_TABLE = {
     title: "Too many requests",
     doc: "The vendor's rate limit is exhausted. Retry after the number of seconds in Retry-After.",
   },
+  incomplete_body: {
+    status: 400,
+    kind: "problem",
+    title: "Incomplete request body",
+    doc: "The connection closed before the whole body arrived; nothing was enqueued. Resend the request.",
+  },
   not_found: { status: 404, kind: "problem", title: "Not found", doc: "No such route." },
   internal_error: {
     status: 500,

@@ -12,6 +12,7 @@ import type { EdgeDeps, KeyStore } from "../deps.ts";
 import type { EdgeEnv } from "../env.ts";
 import { CachedKeyStore, parseKeyFile, StaticKeyStore } from "../key-store.ts";
 import { TokenBucketLimiter } from "../rate-limit.ts";
+import { nodeBodyReader } from "./body.ts";
 import { BullmqEnqueuer, enqueueRedisOptions } from "./bullmq-enqueuer.ts";
 import { RedisKeyStore } from "./redis-key-store.ts";
 
@@ -70,6 +71,7 @@ export async function createNodeDeps(env: EdgeEnv, logger?: Logger): Promise<Nod
     maxBodyBytes: env.MAX_BODY_BYTES,
     // Synchronous and in-thread: Web Crypto's digest is asynchronous (thread pool) on Node.
     sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
+    readBody: nodeBodyReader,
   };
   let closed = false;
   return {

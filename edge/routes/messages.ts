@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PROFILE } from "../../shared/adt/profile.ts";
 import type { LogFields } from "../../shared/log/logger.ts";
 import { authenticate, readCredentials } from "../auth.ts";
-import { readBodyLimited } from "../body.ts";
+import { type BodyRead, type BodyReader, RequestBodyError, readBodyLimited } from "../body.ts";
 import { type CheckProblem, checkBody } from "../check.ts";
 import { parseBodyType, wantsJson } from "../content-type.ts";
 import {
@@ -114,6 +114,7 @@ interface Ctx {
   retryAfter: number;
   newId: () => string;
   sha256: Sha256Hex;
+  readBody: BodyReader;
 }
 
 /**
@@ -129,11 +130,14 @@ export function messagesHandler(deps: EdgeDeps, metrics: EdgeMetrics) {
     retryAfter: deps.queueRetryAfterSeconds ?? 5,
     newId: deps.newId ?? (() => crypto.randomUUID()),
     sha256: deps.sha256Hex ?? sha256Hex,
+    readBody: deps.readBody ?? ((req, _env, max) => readBodyLimited(req, max)),
   };
-  return (req: Request, requestId: string): Promise<Response> => handle(ctx, req, requestId);
+  /** `env` is Hono's `c.env`, handed to the body reader. */
+  return (req: Request, requestId: string, env?: unknown): Promise<Response> =>
+    handle(ctx, req, requestId, env);
 }
 
-async function handle(ctx: Ctx, req: Request, requestId: string): Promise<Response> {
+async function handle(ctx: Ctx, req: Request, requestId: string, env: unknown): Promise<Response> {
   const { deps, metrics, clock } = ctx;
   const started = clock.monotonic();
   const log: LogFields = { request_id: requestId };
@@ -171,7 +175,7 @@ async function handle(ctx: Ctx, req: Request, requestId: string): Promise<Respon
     if (!(err instanceof QueueUnavailableError)) throw err;
     // Keys live in the same Redis as the queue: the sender should simply retry later.
     metrics.enqueueFailures.inc({ reason: "queue_unavailable" });
-    const body = await readBodyLimited(req, ctx.maxBodyBytes).catch(() => ({ ok: false as const }));
+    const body = await ctx.readBody(req, env, ctx.maxBodyBytes).catch((): BodyRead => ({ ok: false }));
     const source = body.ok ? body.bytes : "";
     const outcome: Outcome = {
       ack: "AE",
@@ -201,7 +205,14 @@ async function handle(ctx: Ctx, req: Request, requestId: string): Promise<Respon
   // 3. What it is and how big.
   const bodyType = parseBodyType(req.headers.get("content-type") ?? undefined);
   if (!bodyType.ok) return problem("unsupported_media_type");
-  const body = await readBodyLimited(req, ctx.maxBodyBytes);
+  let body: BodyRead;
+  try {
+    body = await ctx.readBody(req, env, ctx.maxBodyBytes);
+  } catch (err) {
+    // The sender went away mid-body: nothing to enqueue, and most likely no one to answer.
+    if (err instanceof RequestBodyError) return problem("incomplete_body");
+    throw err;
+  }
   if (!body.ok) return problem("payload_too_large");
   log.bytes = body.bytes.byteLength;
   const json = wantsJson(req.headers.get("accept") ?? undefined);

@@ -6,6 +6,7 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { createApp } from "../../../edge/app.ts";
+import type { BodyReader } from "../../../edge/body.ts";
 import type { EdgeDeps, KeyStore, RateLimiter } from "../../../edge/deps.ts";
 import { CachedKeyStore } from "../../../edge/key-store.ts";
 import { generateApiKey } from "../../../edge/keys.ts";
@@ -85,6 +86,7 @@ export interface FixtureOptions {
   maxBodyBytes?: number;
   keys?: (store: RedisKeyStore) => KeyStore;
   dedupWindowSeconds?: number;
+  readBody?: BodyReader;
 }
 
 export async function edgeFixture(opts: FixtureOptions): Promise<EdgeFixture> {
@@ -106,6 +108,7 @@ export async function edgeFixture(opts: FixtureOptions): Promise<EdgeFixture> {
     logger,
     metrics: new MetricsRegistry(),
     maxBodyBytes: opts.maxBodyBytes,
+    readBody: opts.readBody,
   };
   const app = createApp(deps);
   const queue = new Queue(queueName, { connection: { url: opts.redisUrl } });
