@@ -2,14 +2,18 @@
  * `npm run bench:edge`: requests/s and latency of the edge ingest path against two baselines
  * measured in the same run with autocannon, each server in its own process on this machine:
  *
- *   bare      Hono POST that reads the body and answers (upper bound for any HTTP handler)
+ *   bare-web  Hono POST reading the body through the WHATWG Request (`c.req.text()`)
+ *   bare      Hono POST reading the body from Node's request as the edge does, and answering
+ *             (upper bound for any Hono handler here)
  *   bullmq    Hono + one BullMQ `queue.add` per request (the cost of a durable enqueue)
  *   edge      our full path: key auth, rate limit, content type, size, charset, structural
  *             HL7 check, body hash, de-dup + seq + enqueue (2 Redis round trips), HL7 ACK,
  *             metrics, one JSON log line (to /dev/null)
  *
  * Every request carries a distinct message (unique MSH-10), so the edge really enqueues each
- * one. Env: BENCH_SECONDS per round (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
+ * one. Per round, CPU time is split three ways (server process from /proc, Redis from INFO cpu,
+ * the load generator from process.cpuUsage), which gives the request rate the three together
+ * could reach with both cores fully busy ("2-core ceiling"), whatever else runs on the machine. Env: BENCH_SECONDS per round (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
  * (default 32), REDIS_URL.
  * Queues are deleted afterwards.
  */
@@ -43,6 +47,10 @@ interface Row {
   name: string;
   /** Server CPU time (user + system) per answered request, from /proc: load-independent. */
   cpuUsPerReq?: number;
+  /** Redis CPU (INFO cpu, all its threads) per answered request. */
+  redisUsPerReq?: number;
+  /** The load generator's (this process's) CPU per answered request. */
+  loadgenUsPerReq?: number;
   rps: number;
   p50: number;
   p99: number;
@@ -115,6 +123,13 @@ function load(name: string, port: number, headers: Record<string, string>, secon
   });
 }
 
+/** Redis's own CPU seconds (user + system of all its threads) so far. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
+  return field("used_cpu_sys") + field("used_cpu_user");
+}
+
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = "0";
   do {
@@ -134,6 +149,7 @@ async function main(): Promise<void> {
   const stamp = Date.now().toString(36);
   const headers = { "content-type": "application/hl7-v2", authorization: `Bearer ${key}` };
   const scenarios: { name: string; mode: string; queue: string }[] = [
+    { name: "bare Hono POST, WHATWG body", mode: "bare-web", queue: `bench-bareweb-${stamp}` },
     { name: "bare Hono POST", mode: "bare", queue: `bench-bare-${stamp}` },
     { name: "Hono + 1 BullMQ add", mode: "bullmq", queue: `bench-bullmq-${stamp}` },
     { name: "edge full ingest path", mode: "edge", queue: `bench-edge-${stamp}` },
@@ -162,9 +178,17 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, s] of scenarios.entries()) {
         const before = cpuMs(servers[i]!);
+        const redisBefore = await redisCpuSeconds(redis);
+        const loadgenBefore = process.cpuUsage();
         const row = await load(s.name, base + i, headers, SECONDS);
+        const loadgen = process.cpuUsage(loadgenBefore);
+        const redisSpent = (await redisCpuSeconds(redis)) - redisBefore;
         const spent = cpuMs(servers[i]!) - before;
-        if (row.total > 0) row.cpuUsPerReq = (spent * 1000) / row.total;
+        if (row.total > 0) {
+          row.cpuUsPerReq = (spent * 1000) / row.total;
+          row.redisUsPerReq = (redisSpent * 1e6) / row.total;
+          row.loadgenUsPerReq = (loadgen.user + loadgen.system) / row.total;
+        }
         const prev = best.get(s.name);
         if (prev === undefined || row.rps > prev.rps) best.set(s.name, row);
       }
@@ -179,14 +203,25 @@ async function main(): Promise<void> {
   console.log(
     `edge benchmark: Node ${process.version}, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${SECONDS} s rounds, ~${TEMPLATE.length} B messages, load average ${loadavg()[0]!.toFixed(1)}`,
   );
-  console.log("| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx | errors |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
-  for (const r of rows)
+  console.log(
+    "| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | Redis CPU µs/req | load gen CPU µs/req | 2-core ceiling req/s | non-2xx | errors |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  const us = (v: number | undefined) => Math.round(v ?? Number.NaN);
+  for (const r of rows) {
+    // Two cores = 2,000,000 CPU µs per second, shared by server, Redis and load generator.
+    const total =
+      (r.cpuUsPerReq ?? Number.NaN) + (r.redisUsPerReq ?? Number.NaN) + (r.loadgenUsPerReq ?? Number.NaN);
     console.log(
-      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${Math.round(r.cpuUsPerReq ?? Number.NaN)} | ${r.non2xx} | ${r.errors} |`,
+      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${r.p50} | ${r.p99} | ${us(r.cpuUsPerReq)} | ${us(r.redisUsPerReq)} | ${us(r.loadgenUsPerReq)} | ${Math.round(2e6 / total).toLocaleString("en-US")} | ${r.non2xx} | ${r.errors} |`,
     );
+  }
   const edge = rows.find((r) => r.name.startsWith("edge"));
   const bull = rows.find((r) => r.name.startsWith("Hono +"));
+  const bare = rows.find((r) => r.name === "bare Hono POST");
+  const bareWeb = rows.find((r) => r.name.startsWith("bare Hono POST, WHATWG"));
+  if (bare && bareWeb)
+    console.log(`bare Hono, Node body ÷ WHATWG body: ${(bare.rps / bareWeb.rps).toFixed(2)}× req/s`);
   if (edge && bull) console.log(`edge ÷ (Hono + 1 BullMQ add): ${(edge.rps / bull.rps).toFixed(2)}× req/s`);
 }
 

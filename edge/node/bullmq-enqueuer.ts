@@ -214,7 +214,8 @@ export class BullmqEnqueuer implements Enqueuer {
         messageType: m.messageType,
         raw: m.raw,
       });
-      const dedupId = `${vendor}:${sha256(m.controlId)}:${m.bodyHash}`;
+      const controlIdHash = sha256(m.controlId);
+      const dedupId = `${vendor}:${controlIdHash}:${m.bodyHash}`;
       const opts: JobsOptions = {
         ...INGEST_JOB_OPTIONS,
         jobId: m.id,
@@ -225,7 +226,7 @@ export class BullmqEnqueuer implements Enqueuer {
         ...bull.slice(0, addStandardJob.keys),
         seqKey,
         this.#key("de", dedupId),
-        this.#key("adt-ctl", vendor, sha256(m.controlId)),
+        this.#key("adt-ctl", vendor, controlIdHash),
       ];
       const argv = [...bull.slice(addStandardJob.keys), this.#windowMs, m.bodyHash, this.#key("")];
       calls.push([keys.length, ...keys, ...argv]);

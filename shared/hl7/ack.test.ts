@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildAck, Hl7ParseError, parseMessage, readHeader } from "./index.ts";
+import { buildAck, Hl7ParseError, newControlId, parseMessage, readHeader } from "./index.ts";
 import { generateAdtCorpus } from "./testing/corpus.ts";
 
 const NOW = new Date("2024-03-04T05:06:07Z");
@@ -113,6 +113,16 @@ describe("buildAck", () => {
     const header = readHeader(new TextEncoder().encode(ORIGINAL));
     expect(header?.controlId).toBe("CTRL123");
     expect(parseMessage(buildAck(header!, "AA")).get("MSA-2")).toBe("CTRL123");
+  });
+});
+
+describe("newControlId", () => {
+  it("gives 20 upper-case hex characters, all distinct across several refills of its random pool", () => {
+    const ids = Array.from({ length: 5000 }, () => newControlId());
+    for (const id of ids) expect(id).toMatch(/^[0-9A-F]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every hex digit shows up in every position (a stuck byte or a reused slice would not).
+    for (let pos = 0; pos < 20; pos++) expect(new Set(ids.map((id) => id[pos])).size).toBe(16);
   });
 });
 
