@@ -2,9 +2,15 @@ import { loadLocalStackConfig } from "./config.ts";
 import { LocalServiceError } from "./errors.ts";
 import { servicesDown, servicesStatus, servicesUp } from "./services.ts";
 
-const USAGE = "usage: tsx infra/local/cli.ts up|down|status";
+const USAGE = "usage: tsx infra/local/cli.ts up | down [redis] [kafka] | status";
+const SERVICE_NAMES = ["redis", "kafka"] as const;
+type ServiceName = (typeof SERVICE_NAMES)[number];
 
-async function main(command: string | undefined): Promise<number> {
+function isServiceName(name: string): name is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(name);
+}
+
+async function main(command: string | undefined, args: string[]): Promise<number> {
   const cfg = loadLocalStackConfig();
   switch (command) {
     case "up": {
@@ -19,7 +25,13 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     case "down": {
-      const stopped = await servicesDown(cfg);
+      // `down redis` / `down kafka`: only that one (still only if services:up started it).
+      const only = args.filter(isServiceName);
+      if (only.length !== args.length) {
+        console.error(USAGE);
+        return 2;
+      }
+      const stopped = await servicesDown(cfg, only.length ? only : undefined);
       console.log(
         stopped.length
           ? `stopped ${stopped.join(", ")}`
@@ -42,7 +54,7 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof LocalServiceError ? err.message : err);
