@@ -14,11 +14,12 @@ import { dirname, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
 /**
- * infra/databricks/scripts/test.sh without Spark or real services: the script is copied into a
- * scratch repository whose `npm` answers services:status/up/down from state files (one per
- * service: `stopped`, `external` or `ours <pid>`), and whose .venv has stub ruff and python.
+ * infra/databricks/scripts/test.sh and bench.sh without Spark or real services: each script is
+ * copied with the own-services.sh it sources into a scratch repository whose `npm` answers
+ * services:status/up/down from state files (one per service: `stopped`, `external` or
+ * `ours <pid>`), and whose .venv has stub ruff and python (pytest or bench/latency.py).
  */
-const SCRIPT = resolve(import.meta.dirname, "../../infra/databricks/scripts/test.sh");
+const SCRIPTS = resolve(import.meta.dirname, "../../infra/databricks/scripts");
 
 const FAKE_NPM = `#!/usr/bin/env bash
 # npm run --silent services:<cmd> [-- names...]
@@ -55,17 +56,18 @@ case "$cmd" in
 esac
 `;
 
-// Stands in for pytest: records its arguments, then does what FAKE_PYTEST says.
+// Stands in for pytest or bench/latency.py: records its arguments, then does what FAKE_PYTHON says.
 const FAKE_PYTHON = `#!/usr/bin/env bash
-printf '%s\\n' "$@" > "$FAKE/pytest-args"
-case "\${FAKE_PYTEST:-}" in
+printf '%s\\n' "$@" > "$FAKE/python-args"
+case "\${FAKE_PYTHON:-}" in
   restart-kafka) echo "ours 999999" > "$FAKE/kafka" ;;
-  wait) touch "$FAKE/pytest-running"; sleep 30 ;;
+  wait) touch "$FAKE/python-running"; sleep 30 ;;
 esac
-exit "\${FAKE_PYTEST_RC:-0}"
+exit "\${FAKE_PYTHON_RC:-0}"
 `;
 
 type State = "stopped" | "external" | "ours";
+type Script = "test.sh" | "bench.sh";
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -73,8 +75,8 @@ afterEach(() => {
   dirs = [];
 });
 
-function scratch(initial: Record<"redis" | "kafka", State>) {
-  const root = mkdtempSync(join(tmpdir(), "dbx-test-sh-"));
+function scratch(script: Script, initial: Record<"redis" | "kafka", State>) {
+  const root = mkdtempSync(join(tmpdir(), "dbx-scripts-"));
   dirs.push(root);
   const fake = join(root, "fake");
   const write = (path: string, text: string) => {
@@ -83,7 +85,8 @@ function scratch(initial: Record<"redis" | "kafka", State>) {
     chmodSync(path, 0o755);
   };
   mkdirSync(join(root, "infra/databricks/scripts"), { recursive: true });
-  copyFileSync(SCRIPT, join(root, "infra/databricks/scripts/test.sh"));
+  for (const f of [script, "own-services.sh"])
+    copyFileSync(join(SCRIPTS, f), join(root, "infra/databricks/scripts", f));
   write(join(root, "infra/databricks/scripts/setup-venv.sh"), "exit 0\n");
   write(join(root, ".venv/bin/ruff"), "exit 0\n");
   write(join(root, ".venv/bin/python"), FAKE_PYTHON);
@@ -96,7 +99,7 @@ function scratch(initial: Record<"redis" | "kafka", State>) {
     FAKE: fake,
     PATH: `${join(fake, "bin")}:${process.env.PATH}`,
   });
-  const args = (extra: string[]) => [join(root, "infra/databricks/scripts/test.sh"), ...extra];
+  const args = (extra: string[]) => [join(root, "infra/databricks/scripts", script), ...extra];
   return {
     fake,
     run(extraArgs: string[] = [], extraEnv: Record<string, string> = {}) {
@@ -114,53 +117,65 @@ function scratch(initial: Record<"redis" | "kafka", State>) {
   };
 }
 
-describe("infra/databricks/scripts/test.sh", () => {
-  it("stops the services it started and passes its arguments to pytest", () => {
-    const s = scratch({ redis: "stopped", kafka: "stopped" });
-    const r = s.run(["--junitxml=/x/y.xml", "-m", "not e2e"]);
+// What each script hands python for `args`: pytest's fixed options, or the benchmark script.
+const CASES: Array<{ script: Script; args: string[]; python: string }> = [
+  {
+    script: "test.sh",
+    args: ["--junitxml=/x/y.xml", "-m", "not e2e"],
+    python: "-m\npytest\n-p\nno:cacheprovider\n--junitxml=/x/y.xml\n-m\nnot e2e\n",
+  },
+  {
+    script: "bench.sh",
+    args: ["--rate", "50", "--seconds", "10"],
+    python: "bench/latency.py\n--rate\n50\n--seconds\n10\n",
+  },
+];
+
+describe.each(CASES)("infra/databricks/scripts/$script", ({ script, args, python }) => {
+  it("stops the services it started and passes its arguments to python", () => {
+    const s = scratch(script, { redis: "stopped", kafka: "stopped" });
+    const r = s.run(args);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(s.fake, "pytest-args"), "utf8")).toBe(
-      "-m\npytest\n-p\nno:cacheprovider\n--junitxml=/x/y.xml\n-m\nnot e2e\n",
-    );
+    expect(readFileSync(join(s.fake, "python-args"), "utf8")).toBe(python);
     expect(s.downCalls()).toEqual(["services:down redis kafka"]);
     expect([s.state("redis"), s.state("kafka")]).toEqual(["stopped", "stopped"]);
   });
 
-  it("leaves services that were already running alone and keeps pytest's exit code", () => {
-    const s = scratch({ redis: "ours", kafka: "external" });
-    expect(s.run([], { FAKE_PYTEST_RC: "1" }).code).toBe(1);
+  it("leaves services that were already running alone and keeps python's exit code", () => {
+    const s = scratch(script, { redis: "ours", kafka: "external" });
+    expect(s.run([], { FAKE_PYTHON_RC: "1" }).code).toBe(1);
     expect(s.downCalls()).toEqual([]);
     expect([s.state("redis"), s.state("kafka")]).toEqual(["ours", "external"]);
   });
 
   it("stops only the one it started", () => {
-    const s = scratch({ redis: "ours", kafka: "stopped" });
-    expect(s.run([], { FAKE_PYTEST_RC: "5" }).code).toBe(5);
+    const s = scratch(script, { redis: "ours", kafka: "stopped" });
+    expect(s.run([], { FAKE_PYTHON_RC: "5" }).code).toBe(5);
     expect(s.downCalls()).toEqual(["services:down kafka"]);
     expect([s.state("redis"), s.state("kafka")]).toEqual(["ours", "stopped"]);
   });
 
   it("does not stop a service whose PID file names another process by the end", () => {
-    const s = scratch({ redis: "stopped", kafka: "stopped" });
-    expect(s.run([], { FAKE_PYTEST: "restart-kafka" }).code).toBe(0);
+    const s = scratch(script, { redis: "stopped", kafka: "stopped" });
+    expect(s.run([], { FAKE_PYTHON: "restart-kafka" }).code).toBe(0);
     expect(s.downCalls()).toEqual(["services:down redis"]);
     expect(s.state("kafka")).toBe("ours");
   });
 
   it("stops what services:up started before it failed", () => {
-    const s = scratch({ redis: "stopped", kafka: "stopped" });
+    const s = scratch(script, { redis: "stopped", kafka: "stopped" });
     const r = s.run([], { FAKE_UP_FAIL: "kafka" });
     expect(r.code).toBe(1);
-    expect(existsSync(join(s.fake, "pytest-args"))).toBe(false);
+    expect(existsSync(join(s.fake, "python-args"))).toBe(false);
     expect(s.downCalls()).toEqual(["services:down redis"]);
     expect(s.state("redis")).toBe("stopped");
   });
 
   it("stops what it started on Ctrl-C", async () => {
-    const s = scratch({ redis: "stopped", kafka: "ours" });
-    const child = s.spawn({ FAKE_PYTEST: "wait" });
+    const s = scratch(script, { redis: "stopped", kafka: "ours" });
+    const child = s.spawn({ FAKE_PYTHON: "wait" });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    while (!existsSync(join(s.fake, "pytest-running"))) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(join(s.fake, "python-running"))) await new Promise((r) => setTimeout(r, 20));
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-child.pid!, "SIGINT");
     expect(await exited).toBe(130);
