@@ -35,7 +35,8 @@ const HELP = `usage: npm run loadtest -- [options]
   --redis-url URL       Redis of the running system (key creation)
   --kafka-brokers h:p   Kafka of the running system (default 127.0.0.1:9092 with --url)
   --topic-prefix P      topic prefix (default "${LOADTEST_TOPIC_PREFIX}" for its own stack, KAFKA_TOPIC_PREFIX with --url)
-  --queue Q             ingest queue of its own stack (default ${LOADTEST_QUEUE})
+  --queue Q             ingest queue of its own stack (default ${LOADTEST_QUEUE}); afterwards the run's
+                        keys there are removed from Redis (with --url nothing is removed)
   --report FILE         JSON report (default reports/loadtest-<time>.json)
   --html FILE           HTML report (default next to the JSON)
   --shared-note TEXT    say in the report that the machine was shared (and how)

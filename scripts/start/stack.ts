@@ -41,8 +41,12 @@ export interface RunningStack {
   /** Services this call started (and `stop` will stop); reused ones are left alone. */
   startedServices: Array<"redis" | "kafka">;
   servicePids: { name: string; pid: number }[];
-  /** Edge first (stop accepting), then workers (finish in-flight; the rest stays queued in Redis), then services. */
-  stop(say?: (line: string) => void): Promise<void>;
+  /**
+   * Edge first (stop accepting), then workers (finish in-flight; the rest stays queued in Redis),
+   * then `beforeServices` (Redis and Kafka still up, nothing else writing: the load test's
+   * cleanup), then services. Services are stopped even when `beforeServices` throws.
+   */
+  stop(say?: (line: string) => void, beforeServices?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -70,7 +74,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
   const workers: ManagedChild[] = [];
   const workerMetrics: string[] = [];
   let edge: ManagedChild | undefined;
-  const stopAll = async (sayStop: (line: string) => void) => {
+  const stopAll = async (sayStop: (line: string) => void, beforeServices?: () => Promise<void>) => {
     if (edge) {
       sayStop(`stopping edge (pid ${edge.pid})…`);
       await edge.stop();
@@ -80,9 +84,13 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
         `stopping ${workers.length} worker(s) (pids ${workers.map((w) => w.pid).join(", ")}); queued messages stay in Redis…`,
       );
     await Promise.all(workers.map((w) => w.stop()));
-    if (startedServices.length) {
-      sayStop(`stopping ${startedServices.join(" and ")}…`);
-      await servicesDown(o.cfg, startedServices);
+    try {
+      await beforeServices?.();
+    } finally {
+      if (startedServices.length) {
+        sayStop(`stopping ${startedServices.join(" and ")}…`);
+        await servicesDown(o.cfg, startedServices);
+      }
     }
   };
   try {
@@ -125,7 +133,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       metricsUrls: { edge: `${base}/metrics`, workers: workerMetrics },
       startedServices,
       servicePids,
-      stop: (s) => stopAll(s ?? say),
+      stop: (s, beforeServices) => stopAll(s ?? say, beforeServices),
     };
   } catch (err) {
     await stopAll(say);

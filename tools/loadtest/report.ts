@@ -3,6 +3,7 @@
  * latency percentiles and histograms, the verdict against our targets and the reference
  * design. The same object is printed, written as JSON and drawn as HTML.
  */
+import type { RedisCleanup } from "./cleanup.ts";
 import { type Ledger, Outcome } from "./ledger.ts";
 import { type HistogramBucket, histogram, type LatencySummary, quantileSorted, summarize } from "./stats.ts";
 
@@ -109,6 +110,11 @@ export interface RunReport {
     failures: string[];
     misses: string[];
   };
+  /**
+   * What the run removed from Redis after the report was built (only with a stack it started
+   * itself; see cleanup.ts). Null until `runLoadtest` has stopped the stack.
+   */
+  redisCleanup: RedisCleanup | null;
 }
 
 const round = (n: number, digits = 1) =>
@@ -326,6 +332,7 @@ export function buildReport(input: ReportInput): RunReport {
     targets: TARGETS,
     reference: REFERENCE,
     verdict: { pass, correct, targetsMet, line, failures, misses },
+    redisCleanup: null,
   };
 }
 
@@ -388,6 +395,7 @@ export function formatSummary(r: RunReport): string {
       `  machine         busy ${r.profile.machine.busyPct}% of all CPUs, ${r.profile.machine.othersPct}% by processes outside this run; load average max ${r.profile.machine.loadAverageMax}`,
     );
   for (const note of r.profile.notes) lines.push(`  note: ${note}`);
+  if (r.redisCleanup) lines.push(`  redis           ${r.redisCleanup.note}`);
   lines.push("", r.verdict.line, "");
   return lines.join("\n");
 }

@@ -1,7 +1,8 @@
 /**
  * One load test run, end to end: generate traffic, start the system (or use a running one),
  * consume the vendor topics, send, wait for every acknowledged message to show up on Kafka,
- * and build the report. Everything it started is stopped, whatever happens.
+ * and build the report. Everything it started is stopped, whatever happens; with a stack of its
+ * own, the run's keys are removed from Redis once edge and workers are down (cleanup.ts).
  */
 import { randomBytes } from "node:crypto";
 import { cpus, platform, release, totalmem } from "node:os";
@@ -12,6 +13,8 @@ import { createKey } from "../../scripts/start/keys.ts";
 import { type RunningStack, startStack } from "../../scripts/start/stack.ts";
 import { loadVendorProfiles } from "../../shared/adt/profile-file.ts";
 import { topicName } from "../../shared/kafka/topics.ts";
+import { DEFAULT_BULLMQ_PREFIX } from "../../shared/queue/redis-prefix.ts";
+import { cleanupRunKeys, type RedisCleanup, skippedCleanup } from "./cleanup.ts";
 import { ControlIds, Ledger, Outcome } from "./ledger.ts";
 import { ensureTopics, startMatcher } from "./matcher.ts";
 import { type ProfiledProcess, Profiler, profileNotes } from "./profiler.ts";
@@ -100,6 +103,7 @@ export async function runLoadtest(
 
   let stack: RunningStack | undefined;
   let matcher: Awaited<ReturnType<typeof startMatcher>> | undefined;
+  let report: RunReport | undefined;
   try {
     let url = o.url;
     let redisUrl = o.redisUrl;
@@ -230,7 +234,7 @@ export async function runLoadtest(
     matcher = undefined;
 
     const cpuList = cpus();
-    const report = buildReport({
+    report = buildReport({
       ledger,
       requests: requests.length,
       startedAt: new Date(Date.now() - now()),
@@ -272,6 +276,49 @@ export async function runLoadtest(
     return { report, stack };
   } finally {
     await matcher?.stop().catch(() => {});
-    if (stack) await stack.stop(say);
+    let cleanup = skippedCleanup(
+      "ran against a system the load test did not start: its Redis keys were left as they are",
+    );
+    const own = stack;
+    // Between the workers and the services: nothing writes any more, Redis still runs (and a
+    // Redis this run started is stopped with the keys already gone). Also after Ctrl-C.
+    if (own)
+      await own.stop(say, async () => {
+        cleanup = await cleanUp(own, o, ids, say);
+      });
+    if (report) {
+      if (report.counts.deliveredToDlq)
+        cleanup.note += `; ${report.counts.deliveredToDlq} DLQ record(s) stay on the Kafka dlq topics (Kafka is never cleaned)`;
+      report.redisCleanup = cleanup;
+    }
   }
+}
+
+/** Removes the run's keys from the own stack's Redis; never throws (a failure is reported). */
+async function cleanUp(
+  stack: RunningStack,
+  o: LoadtestOptions,
+  ids: ControlIds,
+  say: (line: string) => void,
+): Promise<RedisCleanup> {
+  // The stack's children got process.env, so this is the prefix they used.
+  const prefix = process.env.BULLMQ_PREFIX || DEFAULT_BULLMQ_PREFIX;
+  say(`redis: removing this run's keys from ${prefix}:${o.queue}…`);
+  let cleanup: RedisCleanup;
+  try {
+    cleanup = await cleanupRunKeys({
+      redisUrl: stack.redisUrl,
+      prefix,
+      queue: o.queue,
+      controlIds: (function* () {
+        for (let i = 0; i < o.messages; i++) yield ids.make(i);
+      })(),
+    });
+  } catch (err) {
+    cleanup = skippedCleanup(
+      `could not remove this run's keys from ${prefix}:${o.queue} (${err instanceof Error ? err.message : String(err)}); they expire after DEDUP_WINDOW_SECONDS`,
+    );
+  }
+  say(`redis: ${cleanup.note}`);
+  return cleanup;
 }

@@ -5,8 +5,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { scanAcks } from "../../../tools/loadtest/ack.ts";
+import { skippedCleanup } from "../../../tools/loadtest/cleanup.ts";
 import { ControlIds, Ledger, Outcome } from "../../../tools/loadtest/ledger.ts";
-import { buildReport, sustainedRate } from "../../../tools/loadtest/report.ts";
+import { buildReport, formatSummary, sustainedRate } from "../../../tools/loadtest/report.ts";
 import { histogram, quantileSorted, summarize } from "../../../tools/loadtest/stats.ts";
 
 describe("stats", () => {
@@ -160,6 +161,25 @@ describe("report", () => {
     expect(r.counts.lost).toBe(1);
     expect(r.verdict.correct).toBe(false);
     expect(r.verdict.line).toMatch(/^VERDICT FAIL: 1\/2 .*1 lost.*reference ≈ 56 msg\/s and 4–5 s/);
+  });
+
+  it("says in the summary what happened to the run's Redis keys, once runLoadtest has filled it in", () => {
+    const r = buildReport({
+      ledger: new Ledger(0),
+      requests: 0,
+      startedAt: new Date(0),
+      finishedAt: new Date(1),
+      command: "t",
+      machine: { cpus: 2, cpuModel: "x", memoryGb: 1, node: "v20", os: "linux", sharedNote: null },
+      options: {},
+      profile: { processes: [], eventLoopDelayMs: null, machine: null, notes: [] },
+    });
+    expect(r.redisCleanup).toBeNull();
+    expect(formatSummary(r)).not.toMatch(/^ {2}redis /m);
+    r.redisCleanup = skippedCleanup(
+      "ran against a system the load test did not start: its Redis keys were left",
+    );
+    expect(formatSummary(r)).toMatch(/^ {2}redis +ran against a system .* keys were left$/m);
   });
 
   it("sustained rate ignores warm-up and tail but not a mid-run stall", () => {
