@@ -61,7 +61,9 @@ const FAKE_PYTHON = `#!/usr/bin/env bash
 printf '%s\\n' "$@" > "$FAKE/python-args"
 case "\${FAKE_PYTHON:-}" in
   restart-kafka) echo "ours 999999" > "$FAKE/kafka" ;;
-  wait) touch "$FAKE/python-running"; sleep 30 ;;
+  # exec: no gap between the marker and the sleep in which a Ctrl-C could reach this shell while
+  # it forks, leaving a sleep that never got the signal to run out its 30 s.
+  wait) touch "$FAKE/python-running"; exec sleep 30 ;;
 esac
 exit "\${FAKE_PYTHON_RC:-0}"
 `;
