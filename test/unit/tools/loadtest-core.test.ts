@@ -10,6 +10,19 @@ import { ControlIds, Ledger, Outcome } from "../../../tools/loadtest/ledger.ts";
 import { buildReport, formatSummary, sustainedRate } from "../../../tools/loadtest/report.ts";
 import { histogram, quantileSorted, summarize } from "../../../tools/loadtest/stats.ts";
 
+/** A report of `ledger` with fixed, irrelevant run facts (times, machine, options). */
+const reportOf = (ledger: Ledger, requests: number) =>
+  buildReport({
+    ledger,
+    requests,
+    startedAt: new Date(0),
+    finishedAt: new Date(1),
+    command: "t",
+    machine: { cpus: 2, cpuModel: "x", memoryGb: 1, node: "v20", os: "linux", sharedNote: null },
+    options: {},
+    profile: { processes: [], eventLoopDelayMs: null, machine: null, notes: [] },
+  });
+
 describe("stats", () => {
   it("nearest-rank quantiles match the definition", () => {
     fc.assert(
@@ -111,16 +124,7 @@ describe("report", () => {
               ledger.delivered(i, e.dlq ? "dlq" : "events", e.sent + e.deliveredAfter + k);
           }
         });
-        const r = buildReport({
-          ledger,
-          requests: entries.length,
-          startedAt: new Date(0),
-          finishedAt: new Date(1),
-          command: "test",
-          machine: { cpus: 2, cpuModel: "x", memoryGb: 1, node: "v20", os: "linux", sharedNote: null },
-          options: {},
-          profile: { processes: [], eventLoopDelayMs: null, machine: null, notes: [] },
-        });
+        const r = reportOf(ledger, entries.length);
         const c = r.counts;
         const acked = Object.values(c.acknowledged).reduce((a, b) => a + b, 0);
         const why = JSON.stringify(c);
@@ -148,32 +152,14 @@ describe("report", () => {
       ledger.ackAt[i] = 5;
     }
     ledger.delivered(0, "events", 40);
-    const r = buildReport({
-      ledger,
-      requests: 2,
-      startedAt: new Date(0),
-      finishedAt: new Date(1),
-      command: "t",
-      machine: { cpus: 2, cpuModel: "x", memoryGb: 1, node: "v20", os: "linux", sharedNote: null },
-      options: {},
-      profile: { processes: [], eventLoopDelayMs: null, machine: null, notes: [] },
-    });
+    const r = reportOf(ledger, 2);
     expect(r.counts.lost).toBe(1);
     expect(r.verdict.correct).toBe(false);
     expect(r.verdict.line).toMatch(/^VERDICT FAIL: 1\/2 .*1 lost.*reference ≈ 56 msg\/s and 4–5 s/);
   });
 
   it("says in the summary what happened to the run's Redis keys, once runLoadtest has filled it in", () => {
-    const r = buildReport({
-      ledger: new Ledger(0),
-      requests: 0,
-      startedAt: new Date(0),
-      finishedAt: new Date(1),
-      command: "t",
-      machine: { cpus: 2, cpuModel: "x", memoryGb: 1, node: "v20", os: "linux", sharedNote: null },
-      options: {},
-      profile: { processes: [], eventLoopDelayMs: null, machine: null, notes: [] },
-    });
+    const r = reportOf(new Ledger(0), 0);
     expect(r.redisCleanup).toBeNull();
     expect(formatSummary(r)).not.toMatch(/^ {2}redis /m);
     r.redisCleanup = skippedCleanup(
