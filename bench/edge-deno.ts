@@ -26,6 +26,7 @@ import { generateApiKey } from "../edge/keys.ts";
 import { API_KEYS_HASH, RedisKeyStore } from "../edge/node/redis-key-store.ts";
 import { type RuntimeProcess, repoRoot, startRuntime } from "../test/integration/runtimes/runtime-process.ts";
 import { freePort } from "../test/support/private-stack.ts";
+import { nextBenchMessage } from "./edge-message.ts";
 
 export interface EdgeBenchRow {
   runtime: string;
@@ -39,25 +40,6 @@ export interface EdgeBenchRow {
 
 const DENO = join(repoRoot, "node_modules/.bin/deno");
 const DENO_FLAGS = ["run", "--allow-net", "--allow-env", "--allow-read", "--node-modules-dir=manual"];
-
-let counter = 0;
-/**
- * A typical ~1 KB ADT^A01 with invented data (the same shape bench/edge.ts sends, so the rows
- * compare), with a fresh MSH-10 per request.
- */
-function adt(): string {
-  counter += 1;
-  return [
-    `MSH|^~\\&|EPIC|GENERAL HOSP|ADT-STREAM|HUB|20240101120000||ADT^A01^ADT_A01|BENCH${process.pid}-${counter}|P|2.5.1`,
-    "EVN|A01|20240101120000",
-    "PID|1||PATID12345^^^HOSP^MR~998877^^^SSA^SS||ZZTEST^JANE^Q||19800101|F|||1 MAIN ST^^SPRINGFIELD^IL^62701^USA||(217)555-0100|||M||ACCT001",
-    "NK1|1|ZZTEST^JOHN|SPO|1 MAIN ST^^SPRINGFIELD^IL^62701^USA|(217)555-0101",
-    "PV1|1|I|WARD1^101^A^GENERAL HOSP||||1234^WELBY^MARCUS^^^DR|||MED||||7|||1234^WELBY^MARCUS^^^DR|IN||||||||||||||||||||||||||20240101120000",
-    "PV2|||CHEST PAIN",
-    "DG1|1||R07.9^CHEST PAIN, UNSPECIFIED^I10|||A",
-    "AL1|1|DA|PCN^PENICILLIN|MO|RASH",
-  ].join("\r");
-}
 
 interface CannonResult {
   requests: { average: number };
@@ -78,7 +60,7 @@ function cannon(url: string, key: string, seconds: number, connections: number):
             method: "POST",
             path: "/v1/messages",
             headers: { authorization: `Bearer ${key}`, "content-type": "application/hl7-v2" },
-            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: adt() }),
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBenchMessage() }),
           },
         ],
       },
